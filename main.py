@@ -270,18 +270,18 @@ class Column(BaseModel):
     depends_on: str | None = None
     cases: list[Case] | None = None
     # int, float
-    min: float | None = None
-    max: float | None = None
+    min: int | float | None = None
+    max: int | float | None = None
     distribution: Distribution | None = None
-    mean: float | None = None
-    std: float | None = None
+    mean: int | float | None = None
+    std: int | float | None = None
     decimals: int | None = Field(None, ge=0, le=MAX_DECIMALS)
     # bool
     p: float | None = Field(None, ge=0, le=1)
     # date, datetime
     after: str | None = None
-    min_days: float | None = None
-    max_days: float | None = None
+    min_days: int | float | None = None
+    max_days: int | float | None = None
     # pattern, formula
     pattern: str | None = None
     expr: str | None = None
@@ -474,6 +474,12 @@ class Schema(BaseModel):
                                       f"not {' or '.join(kinds)}")
         generation_order(self)  # raises on a cycle
         return self
+
+    def public(self) -> dict[str, Any]:
+        """The schema as JSON without the fields left at their defaults: what a person edits."""
+        return {"name": self.name, "locale": self.locale,
+                "columns": [c.model_dump(exclude_none=True, exclude_defaults=True) | {"name": c.name, "type": c.type}
+                            for c in self.columns]}
 
     def visible(self) -> list[Column]:
         return [c for c in self.columns if not c.hidden]
@@ -886,6 +892,7 @@ FAKER_RECIPES: dict[tuple[str, str], tuple[str, Any]] = {
     ("faker.providers.address", "city_suffix"): (ELEMENTS, "city_suffixes"),
     ("faker.providers.address", "street_suffix"): (ELEMENTS, "street_suffixes"),
     ("faker.providers.address.en", "city_prefix"): (ELEMENTS, "city_prefixes"),
+    ("faker.providers.address.en_US", "city_prefix"): (ELEMENTS, "city_prefixes"),
     ("faker.providers.address.en", "secondary_address"): (NUMERIFY, "secondary_address_formats"),
     ("faker.providers.address.en_US", "secondary_address"): (NUMERIFY, "secondary_address_formats"),
     ("faker.providers.address.en_US", "administrative_unit"): (ELEMENTS, "states"),
@@ -916,7 +923,9 @@ PERSON_METHODS = {"name", "name_male", "name_female", "name_nonbinary", "first_n
 PLACE_METHODS = {"city", "state", "state_abbr", "zipcode", "postcode", "country"}
 TOKEN = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 TEMPLATE_DIGITS = {ord("#"): (0, 10), ord("%"): (1, 10), ord("$"): (2, 10)}
+WEIGHT_TABLE_SIZE = 2**20      # resolution of weighted draws from Faker's tables: 1e-6
 SENTENCE_WORDS = 6
+PARAGRAPH_SENTENCES = (2, 4)
 TEXT_CHARS = 200
 
 
@@ -925,12 +934,29 @@ class Pool:
     values: pa.Array
     cum: np.ndarray | None  # cumulative probabilities, None when uniform
 
-    def sample(self, n: int, rng: np.random.Generator) -> pa.Array:
+    _lowered: pa.Array | None = None
+
+    _table: np.ndarray | None = None
+
+    def indices(self, n: int, rng: np.random.Generator) -> pa.Array:
         if self.cum is None:
-            idx = rng.integers(0, len(self.values), n)
-        else:
-            idx = np.minimum(np.searchsorted(self.cum, rng.random(n), side="right"), len(self.values) - 1)
-        return self.values.take(pa.array(idx))
+            return pa.array(rng.integers(0, len(self.values), n))
+        if self._table is None:
+            # An inverse-CDF lookup table: one gather per draw instead of a binary search.
+            quantiles = (np.arange(WEIGHT_TABLE_SIZE) + 0.5) / WEIGHT_TABLE_SIZE
+            self._table = np.minimum(np.searchsorted(self.cum, quantiles, side="right"),
+                                     len(self.values) - 1).astype(np.int32)
+        return pa.array(self._table[rng.integers(0, WEIGHT_TABLE_SIZE, n)])
+
+    def sample(self, n: int, rng: np.random.Generator) -> pa.Array:
+        return self.values.take(self.indices(n, rng))
+
+    @property
+    def lowered(self) -> pa.Array:
+        """The values as lower-case ASCII, for emails and user names: made once per table."""
+        if self._lowered is None:
+            self._lowered = pc.utf8_lower(ascii_only(self.values))
+        return self._lowered
 
 
 def make_pool(elements: Any) -> Pool | None:
@@ -1069,6 +1095,15 @@ class FakerColumns:
                 pass
         return self.loc.call_each(method, args or {}, n, int(rng.integers(0, 2**63)))
 
+    def pool_for(self, method: str) -> Pool | None:
+        """The weighted table a method samples from, when the method is one draw from a table."""
+        found = self.loc.recipe(method)
+        if not found or found[1][0] != ELEMENTS:
+            return None
+        provider, (_, attr) = found
+        return self.loc.pool(provider, attr) or (self.loc.pool(provider, "first_names")
+                                                 if attr.startswith("first_names") else None)
+
     def recipe_elements(self, provider: Any, attr: str, n: int, rng: np.random.Generator) -> pa.Array:
         pool = self.loc.pool(provider, attr)
         if pool is None:
@@ -1109,7 +1144,8 @@ class FakerColumns:
         return pc.binary_join_element_wise(*parts, " ")
 
     def custom_domain_name(self, provider: Any, _: str, n: int, rng: np.random.Generator) -> pa.Array:
-        words = pc.utf8_lower(ascii_only(self.plain("last_name", n, rng)))
+        pool = self.pool_for("last_name")
+        words = pool.lowered.take(pool.indices(n, rng)) if pool else pc.utf8_lower(ascii_only(self.plain("last_name", n, rng)))
         words = pc.if_else(pc.equal(words, ""), pa.scalar("example"), words)
         return pc.binary_join_element_wise(words, self.plain("tld", n, rng), ".")
 
@@ -1130,23 +1166,17 @@ class FakerColumns:
         if pool is None:
             raise KeyError("word_list")
         # Faker varies the word count by up to 40% either way
-        counts = np.clip(np.round(nb_words * rng.uniform(0.6, 1.4, n)).astype(int), 1, None)
-        longest = int(counts.max()) if n else 0
-        words = [pool.sample(n, rng) for _ in range(longest)]
-        words = [pc.if_else(pa.array(counts > i), w, pa.scalar(None, pa.string())) for i, w in enumerate(words)]
-        text = pc.binary_join_element_wise(*words, pa.scalar(" "), null_handling="skip")
-        return pc.binary_join_element_wise(pc.utf8_capitalize(text), ".", "")
+        counts = np.clip(np.round(nb_words * rng.uniform(0.6, 1.4, n)).astype(np.int32), 1, None)
+        return pc.binary_join_element_wise(pc.utf8_capitalize(join_lists(pool.sample(int(counts.sum()), rng), counts, " ")), ".", "")
 
     def custom_paragraph(self, provider: Any, _: str, n: int, rng: np.random.Generator) -> pa.Array:
-        count = 3
-        sentences = [self.custom_sentence(provider, "", n, rng) for _ in range(count)]
-        keep = [pa.array(rng.random(n) < 0.7) if i else pa.repeat(pa.scalar(True), n) for i in range(count)]
-        sentences = [pc.if_else(k, s, pa.scalar(None, pa.string())) for k, s in zip(keep, sentences)]
-        return pc.binary_join_element_wise(*sentences, pa.scalar(" "), null_handling="skip")
+        counts = rng.integers(PARAGRAPH_SENTENCES[0], PARAGRAPH_SENTENCES[1] + 1, n).astype(np.int32)
+        sentences = self.custom_sentence(provider, "", int(counts.sum()), rng)
+        return join_lists(sentences, counts, " ")
 
     def custom_text(self, provider: Any, _: str, n: int, rng: np.random.Generator) -> pa.Array:
         text = self.custom_paragraph(provider, "", n, rng)
-        return pc.utf8_slice_codeunits(text, 0, TEXT_CHARS)
+        return pc.utf8_rtrim(pc.utf8_slice_codeunits(text, 0, TEXT_CHARS), characters=" ")
 
     # -- coherent entities --
 
@@ -1167,6 +1197,12 @@ class FakerColumns:
         return self.plain(method, n, rng, args)
 
 
+def join_lists(flat: pa.Array, counts: np.ndarray, sep: str) -> pa.Array:
+    """Join consecutive runs of `flat` (run i has counts[i] items) into one string each."""
+    offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int32)
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), flat), sep)
+
+
 def ascii_only(values: pa.Array) -> pa.Array:
     folded = pc.utf8_normalize(values, form="NFKD")
     return pc.replace_substring_regex(folded, pattern=r"[^A-Za-z0-9]", replacement="")
@@ -1184,32 +1220,42 @@ def uuid_strings(rng: np.random.Generator, n: int) -> pa.Array:
     return pc.cast(pa.array(np.ascontiguousarray(out).view("S36").ravel(), pa.binary()), pa.string())
 
 
-GENDER_CODES = {"f": "F", "w": "F", "m": "M"}
-EMAIL_STYLES = 6
-USER_STYLES = 5
+HANDLE_SEPARATORS = pa.array([".", "", "_"])
+HANDLE_INITIAL_SHARE = 0.2      # jdoe
+HANDLE_DIGITS_SHARE = 0.35      # jane.doe42
+HANDLE_SWAPPED_SHARE = 0.1      # doe.jane
 
 
 @dataclass
 class Person:
-    """First and last names of one entity in a block, from which every person column derives."""
+    """First and last names of one entity in a block, and their lower-case ASCII forms, from
+    which every person column of that entity derives: names, emails and user names agree."""
 
     first: pa.Array
     last: pa.Array
+    first_low: pa.Array
+    last_low: pa.Array
     female: np.ndarray
     cols: FakerColumns
 
     @classmethod
     def make(cls, cols: FakerColumns, entity: str) -> Person:
         block, n = cols.block, cols.block.n
-        rng = block.rng(-1 - zlib.crc32(entity.encode()) % 10_000, 1)
+        rng = block.rng(100_000 + zlib.crc32(entity.encode()) % 100_000, 1)
         gender = block.entity_gender(entity)
         female = gender if gender is not None else rng.random(n) < 0.5
-        firsts = [cols.plain("first_name_female", int(female.sum()), rng),
-                  cols.plain("first_name_male", int((~female).sum()), rng)]
-        groups = (~female).astype(np.int64)
-        first = by_group(n, groups, 2, lambda g, size: firsts[g])
-        last = cols.plain("last_name", n, rng)
-        return cls(first, last, female, cols)
+        mask = pa.array(female)
+        pools = [cols.pool_for(m) for m in ("first_name_female", "first_name_male", "last_name")]
+        if all(pools):
+            fem, male, last = pools
+            fi, mi, li = fem.indices(n, rng), male.indices(n, rng), last.indices(n, rng)
+            return cls(pc.if_else(mask, fem.values.take(fi), male.values.take(mi)), last.values.take(li),
+                       pc.if_else(mask, fem.lowered.take(fi), male.lowered.take(mi)), last.lowered.take(li),
+                       female, cols)
+        first = pc.if_else(mask, cols.plain("first_name_female", n, rng), cols.plain("first_name_male", n, rng))
+        last_names = cols.plain("last_name", n, rng)
+        return cls(first, last_names, pc.utf8_lower(ascii_only(first)), pc.utf8_lower(ascii_only(last_names)),
+                   female, cols)
 
     def field(self, method: str, rng: np.random.Generator) -> pa.Array:
         n = len(self.first)
@@ -1221,32 +1267,30 @@ class Person:
             return pc.binary_join_element_wise(self.first, self.last, " ")
         if method.startswith("prefix"):
             return pa.array(np.where(self.female, np.where(rng.random(n) < 0.5, "Ms.", "Mrs."), "Mr."))
-        local = self.handle(rng, EMAIL_STYLES, ".")
         if method == "user_name":
-            return self.handle(rng, USER_STYLES, "_")
-        domain = self.cols.plain("free_email_domain", n, rng)
+            return self.handle(rng)
         if method == "company_email":
             domain = self.cols.custom_domain_name(None, "", n, rng)
-        return pc.binary_join_element_wise(local, domain, "@")
+        else:
+            domain = self.cols.plain("free_email_domain", n, rng)
+        return pc.binary_join_element_wise(self.handle(rng), domain, "@")
 
-    def handle(self, rng: np.random.Generator, styles: int, sep: str) -> pa.Array:
-        """A login made from this row's own name: jane.doe, janedoe, jdoe, jane_doe42, ..."""
+    def handle(self, rng: np.random.Generator) -> pa.Array:
+        """A login made from this row's own name: jane.doe, janedoe, jdoe, jane_doe42, doe.jane..."""
         n = len(self.first)
-        first = pc.utf8_lower(ascii_only(self.first))
-        last = pc.utf8_lower(ascii_only(self.last))
-        digits = pc.cast(pa.array(rng.integers(1, 100, n)), pa.string())
-        initial = pc.utf8_slice_codeunits(first, 0, 1)
-        forms = [pc.binary_join_element_wise(first, last, sep),
-                 pc.binary_join_element_wise(first, last, ""),
-                 pc.binary_join_element_wise(initial, last, ""),
-                 pc.binary_join_element_wise(first, last, digits, ""),
-                 pc.binary_join_element_wise(first, sep, last, digits, ""),
-                 pc.binary_join_element_wise(last, first, digits, "")][:styles]
-        choice = pa.array(rng.integers(0, len(forms), n))
-        picked = pc.choose(choice, *forms)
-        short = pc.less(pc.utf8_length(picked), 3)
+        head = pc.if_else(pa.array(rng.random(n) < HANDLE_INITIAL_SHARE),
+                          pc.utf8_slice_codeunits(self.first_low, 0, 1), self.first_low)
+        swap = pa.array(rng.random(n) < HANDLE_SWAPPED_SHARE)
+        a, b = pc.if_else(swap, self.last_low, head), pc.if_else(swap, head, self.last_low)
+        sep = HANDLE_SEPARATORS.take(pa.array(rng.integers(0, len(HANDLE_SEPARATORS), n)))
+        digits = pc.if_else(pa.array(rng.random(n) < HANDLE_DIGITS_SHARE),
+                            pc.cast(pa.array(rng.integers(1, 100, n)), pa.string()), "")
+        local = pc.binary_join_element_wise(a, sep, b, digits, "")
+        short = pc.less(pc.utf8_length(local), 3)  # names with no Latin letters
+        if not pc.any(short).as_py():
+            return local
         fallback = pc.binary_join_element_wise("user", pc.cast(pa.array(rng.integers(1000, 99999, n)), pa.string()), "")
-        return pc.if_else(short, fallback, picked)
+        return pc.if_else(short, fallback, local)
 
 
 # --- row makers: blocks and column types ---
@@ -1595,6 +1639,7 @@ def make_block(schema: Schema, seed: int, number: int, rows: int, locale: str | 
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 SAFE_SIGNED = re.compile(r"^[+-]?[0-9 ().-]+$")
+FORMULA_FIRST_BYTES = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
                "json": "application/json"}
 _TIME_OF_DAY = pa.array([f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)])
@@ -1621,8 +1666,21 @@ def format_datetime(values: pa.Array) -> pa.Array:
     return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.string()))
 
 
+def first_bytes(values: pa.Array) -> np.ndarray:
+    """The first byte of every string, read from Arrow's buffers: 0 for empty and null cells."""
+    _, offsets_buf, data_buf = values.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[values.offset:values.offset + len(values) + 1]
+    if data_buf is None or not len(offsets) or offsets[-1] == offsets[0]:
+        return np.zeros(len(values), dtype=np.uint8)
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    starts = offsets[:-1]
+    return np.where(np.diff(offsets) > 0, data[np.minimum(starts, len(data) - 1)], 0)
+
+
 def neutralise(values: pa.Array) -> pa.Array:
     """A text cell a spreadsheet would run as a formula gets a leading quote; numbers stay."""
+    if values.type == pa.string() and not np.isin(first_bytes(values), FORMULA_FIRST_BYTES).any():
+        return values  # the common case, decided from the buffers without a regex
     risky = pc.match_substring_regex(values, FORMULA_START.pattern).fill_null(False)
     if not pc.any(risky).as_py():
         return values
@@ -1920,6 +1978,9 @@ OUT_OF = re.compile(rf"\b(?:out of|on a scale of(?:\s+\d+\s+to)?)\s+{NUM}|/\s*{N
 BOUND_MAX = re.compile(rf"\b(?:up to|at most|under|below|less than|max(?:imum)?(?: of)?)\s+{NUM}", re.I)
 BOUND_MIN = re.compile(rf"\b(?:at least|over|above|more than|min(?:imum)?(?: of)?)\s+{NUM}", re.I)
 PARENS = re.compile(r"\(([^()]*)\)")
+BETWEEN_AND = re.compile(r"\bbetween\s+\S+\s+and\s+\S+", re.I)
+SHARED_HEADS = {"dates", "times", "timestamps", "names", "prices", "numbers", "ids", "addresses",
+                "amounts", "scores", "counts", "rates", "codes", "types", "levels", "statuses", "emails"}
 SLASH_LIST = re.compile(r"(?<![\w/])([A-Za-z][\w+.'-]*(?:\s*/\s*[A-Za-z][\w+.'-]*)+)(?![\w/])")
 BOOL_SETS = [{"yes", "no"}, {"true", "false"}, {"y", "n"}, {"t", "f"}]
 NOT_LISTS = {"m/s", "km/h", "kb/s", "mb/s", "w/m2", "n/a", "i/o", "a/b", "s/n", "p/e", "b/w"}
@@ -2097,6 +2158,7 @@ def read_phrase(source: str) -> Phrase:
 def split_fields(text: str) -> list[str]:
     """Field phrases of a list, keeping commas inside parentheses and 'min and max' pairs."""
     protected = PARENS.sub(lambda m: "(" + m.group(1).replace(",", "\x00").replace(" and ", " \x00 ") + ")", text)
+    protected = BETWEEN_AND.sub(lambda m: m.group(0).replace(" and ", " \x02 "), protected)
     pieces: list[str] = []
     for chunk in re.split(r"\s*[,;\n]\s*", protected):
         for pattern, form in MIN_AND_MAX:
@@ -2104,9 +2166,24 @@ def split_fields(text: str) -> list[str]:
             if m:
                 chunk = form.format(m.group(1).strip()).replace(",", "\x01")
                 break
-        pieces += [p for p in SPLIT.split(chunk.replace("\x01", ",")) if p]
-    phrases = [LEAD_WORDS.sub("", p.replace("\x00", ",")).strip(" .") for p in pieces]
+        parts = [p for p in SPLIT.split(chunk.replace("\x01", ",")) if p]
+        pieces += share_head(parts)
+    phrases = [LEAD_WORDS.sub("", p.replace("\x00", ",").replace("\x02", "and")).strip(" .") for p in pieces]
     return [p for p in phrases if p and len(p) <= 120]
+
+
+def share_head(parts: list[str]) -> list[str]:
+    """'check-in and check-out dates' names two dates: the last part's plural head is shared."""
+    if len(parts) < 2:
+        return parts
+    last = parts[-1].split()
+    if len(last) < 2 or not last[-1].lower().endswith("s") or last[-1].lower() not in SHARED_HEADS:
+        return parts
+    head = singular(last[-1].lower())
+    fronts = [p for p in parts[:-1] if len(p.split()) == 1]
+    if len(fronts) != len(parts) - 1:
+        return parts
+    return [f"{p} {head}" for p in parts[:-1]] + [" ".join(last[:-1]) + " " + head]
 
 
 # Shapes of words that say what a field is when no concept names it: (pattern, column).
@@ -2224,12 +2301,7 @@ class OfflineDesigner:
         if not words:
             return None
         core = [w for w in words if w not in self.unit_words] or words
-        concept = self.pick(core, subject)
-        base_name = snake(" ".join(w for w in re.findall(r"[A-Za-z0-9%]+", phrase.text) if w.lower() not in FILLER).replace("%", " pct"), 40)
-        if phrase.count_of:
-            base_name = "num_" + base_name
-        if from_template and concept:
-            base_name = concept.name
+        concept = self.pick(core, subject) or self.pick(words, subject)
         col: dict[str, Any]
         weak = False
         if phrase.count_of:
@@ -2238,17 +2310,21 @@ class OfflineDesigner:
                 col = dict(concept.column)
         elif concept:
             col = dict(concept.column)
-            col.update(concept.by_domain.get(domain_id or "", {}))
-            col.update(self.vocab.unit(words, concept.id))
+            # what the phrase says (a unit) beats the domain's habit, but a domain template's own
+            # phrase was written for the domain's values
+            overrides = [concept.by_domain.get(domain_id or "", {}), self.vocab.unit(words, concept.id)]
+            for override in reversed(overrides) if from_template else overrides:
+                col.update(override)
         else:
             col = dict(next((c for p, c in SHAPES if p.search(base_name)), FALLBACK_COLUMN))
             weak = col is FALLBACK_COLUMN or col == FALLBACK_COLUMN
         col = apply_phrase(col, phrase)
+        base_name = field_name(phrase, col, concept)
         if col.get("type") == "faker" and col.get("method") in PERSON_METHODS:
             role = next((w for w in core if w in ROLE_WORDS), "")
             if role and not from_template:
                 col["entity"] = role
-        col["name"] = base_name or (concept.name if concept else "field")
+        col["name"] = base_name
         col["description"] = clip(phrase.source, 120)
         col["_weak"] = weak
         return col
@@ -2278,6 +2354,21 @@ class OfflineDesigner:
         return None if words[last] in HEAD_TYPES else (others[0].concept if others else None)
 
 
+NUMERIC_TYPES = ("int", "float")
+
+
+def field_name(phrase: Phrase, col: dict[str, Any], concept: Concept | None) -> str:
+    """snake_case of the user's own words, singular unless it counts things ("num_likes")."""
+    words = [w for w in re.findall(r"[A-Za-z0-9%]+(?:-[A-Za-z0-9]+)*", phrase.text) if w.lower() not in FILLER]
+    if words and words[-1].lower().endswith("s"):
+        one = singular(words[-1].lower())
+        wanted = concept.name if concept else ""
+        if col.get("type") not in NUMERIC_TYPES or wanted in (one, snake(" ".join(words[:-1] + [one]))):
+            words[-1] = one
+    name = snake(" ".join(words).replace("%", " pct"), 40)
+    return ("num_" + name if phrase.count_of else name) or (concept.name if concept else "field")
+
+
 def apply_phrase(col: dict[str, Any], phrase: Phrase) -> dict[str, Any]:
     """What the user wrote wins over the vocabulary: their range, their values, yes/no."""
     col = dict(col)
@@ -2297,6 +2388,8 @@ def apply_phrase(col: dict[str, Any], phrase: Phrase) -> dict[str, Any]:
     hi = phrase.high if phrase.high is not None else max(col.get("max", lo), lo)
     if col["type"] == "int" and not (float(lo).is_integer() and float(hi).is_integer()):
         col = {**col, "type": "float", "decimals": 2}
+    if col["type"] == "int":
+        lo, hi = int(lo), int(hi)
     col.update(min=lo, max=hi)
     if col.get("mean") is not None and not lo <= col["mean"] <= hi:
         col.pop("mean", None)
@@ -2384,6 +2477,13 @@ def add_relations(columns: list[dict[str, Any]], domain_id: str | None) -> None:
             high.update(type="formula", expr=f"round(max({opening['name']}, {closing['name']}) * (1 + uniform(0, 0.015)), 2)")
         if low:
             low.update(type="formula", expr=f"round(min({opening['name']}, {closing['name']}) * (1 - uniform(0, 0.015)), 2)")
+    for low_col in columns:
+        m = re.match(r"^(min|minimum)_(.+)$|^(.+)_(min|minimum)$", low_col["name"])
+        stem = m and (m.group(2) or m.group(3))
+        high_col = stem and find_col(columns, rf"^(max|maximum)_{re.escape(stem)}$|^{re.escape(stem)}_(max|maximum)$", money)
+        if high_col and low_col["type"] in money:
+            digits = 2 if low_col["type"] == "float" else 0
+            high_col.update(type="formula", expr=f"round({low_col['name']} * uniform(1.15, 1.6), {digits})")
     monthly = find_col(columns, r"monthly", money)
     tenure = find_col(columns, r"tenure|months", ("int",))
     total_charges = find_col(columns, r"total", money)
@@ -2481,7 +2581,7 @@ class SchemaCache:
     def put(self, key: str, schema: Schema, source: str = "", description: str = "") -> None:
         if not self.enabled:
             return
-        entry = {"schema": schema.model_dump(exclude_none=True, exclude_defaults=True) | {"name": schema.name, "locale": schema.locale},
+        entry = {"schema": schema.public(),
                  "source": source, "description": clip(description, 200), "created": int(time.time())}
         with self.mutex, self.file_lock():
             entries = self.read_file()
@@ -2782,11 +2882,11 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
             raise SchemaError(validation_message(err)) from None
         return start(req, designers)
 
-    @app.post("/schema", response_model=SchemaAnswer, response_model_exclude_none=True, response_model_by_alias=True)
-    def design_schema(req: SchemaRequest, designers: DesignersDep, _: Auth) -> SchemaAnswer:
+    @app.post("/schema", response_model=SchemaAnswer, response_model_by_alias=True)
+    def design_schema(req: SchemaRequest, designers: DesignersDep, _: Auth) -> JSONResponse:
         """The schema /generate would use for this description: read it, edit it, send it back."""
         designed = designers.design(req.description, req.designer)
-        return SchemaAnswer(key=designed.key, source=designed.source, schema=designed.schema)
+        return JSONResponse({"key": designed.key, "source": designed.source, "schema": designed.schema.public()})
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -2858,8 +2958,7 @@ def cli(argv: list[str]) -> int:
         if args.command == "schema":
             d = designers.design(args.description, args.designer)
             print(json.dumps({"key": d.key, "source": d.source,
-                              "schema": d.schema.model_dump(exclude_none=True, exclude_defaults=True)
-                              | {"name": d.schema.name, "locale": d.schema.locale}}, indent=2, ensure_ascii=False))
+                              "schema": d.schema.public()}, indent=2, ensure_ascii=False))
             return 0
         if args.schema:
             try:
