@@ -2314,7 +2314,7 @@ class OfflineDesigner:
             # phrase was written for the domain's values
             overrides = [concept.by_domain.get(domain_id or "", {}), self.vocab.unit(words, concept.id)]
             for override in reversed(overrides) if from_template else overrides:
-                col.update(override)
+                col = merge_override(col, override)
         else:
             col = dict(next((c for p, c in SHAPES if p.search(base_name)), FALLBACK_COLUMN))
             weak = col is FALLBACK_COLUMN or col == FALLBACK_COLUMN
@@ -2355,6 +2355,13 @@ class OfflineDesigner:
 
 
 NUMERIC_TYPES = ("int", "float")
+
+
+def merge_override(col: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """A domain's or unit's values for a column; one that names another type is a whole column."""
+    if "type" in override and override["type"] != col.get("type"):
+        return dict(override)
+    return col | override
 
 
 def field_name(phrase: Phrase, col: dict[str, Any], concept: Concept | None) -> str:
