@@ -1438,7 +1438,7 @@ def unique_size(col: Column) -> int | None:
         return 2
     if col.type == "pattern":
         pattern = col.pattern or ""
-        return 10 ** pattern.count("#") * 26 ** pattern.count("?")
+        return min(10 ** pattern.count("#") * 26 ** pattern.count("?"), 2**62)
     return None
 
 
@@ -1553,7 +1553,27 @@ def make_date(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
 
 
 def make_pattern(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
-    return fill_template(col.pattern or "", block.n, rng, faker_codes=False)
+    if not col.unique:
+        return fill_template(col.pattern or "", block.n, rng, faker_codes=False)
+    # Unique: the row's place in a permutation, written in the pattern's own digits and letters.
+    raw = (col.pattern or "").encode()
+    grid = np.tile(np.frombuffer(raw, dtype=np.uint8), (block.n, 1))
+    slots = [(i, 10 if ch == ord("#") else 26) for i, ch in enumerate(raw) if ch in (ord("#"), ord("?"))]
+    size, permuted = 1, []
+    for pos, radix in reversed(slots):  # the last slots count, as an odometer's do
+        if size * radix > 2**62:
+            break
+        size *= radix
+        permuted.append((pos, radix))
+    rest = [s for s in slots if s not in permuted]
+    for pos, radix in rest:
+        grid[:, pos] = rng.integers(0, radix, block.n) + (48 if radix == 10 else 65)
+    value = unique_offsets(block.schema.columns.index(col), size, block)
+    for pos, radix in permuted:
+        value, digit = np.divmod(value, radix)
+        grid[:, pos] = digit + (48 if radix == 10 else 65)
+    fixed = np.ascontiguousarray(grid).view(f"S{len(raw)}").ravel()
+    return pc.cast(pa.array(fixed, pa.binary()), pa.string())
 
 
 def choice_values(col: Column) -> pa.Array:
@@ -1618,8 +1638,6 @@ def check_capacity(schema: Schema, rows: int) -> None:
         if size is not None and size < rows:
             raise SchemaError(f"column {col.name!r} is unique but can hold only {size} distinct "
                               f"values for {rows} rows")
-        if col.type == "pattern":
-            raise SchemaError(f"column {col.name!r}: unique pattern columns are not supported; use an id column with a prefix")
 
 
 def make_block(schema: Schema, seed: int, number: int, rows: int, locale: str | None = None,
@@ -2301,13 +2319,15 @@ class OfflineDesigner:
         if not words:
             return None
         core = [w for w in words if w not in self.unit_words] or words
-        concept = self.pick(core, subject) or self.pick(words, subject)
+        concept = self.pick(core, subject, domain_id) or self.pick(words, subject, domain_id)
         col: dict[str, Any]
         weak = False
         if phrase.count_of:
             col = {"type": "int", "min": 0, "max": 200, "distribution": "lognormal", "mean": 12, "std": 15}
             if concept and concept.column.get("type") == "int":
                 col = dict(concept.column)
+        elif FLAG_PHRASE.match(phrase.text) and (not concept or concept.column.get("type") != "bool"):
+            col = {"type": "bool", "p": 0.3}
         elif concept:
             col = dict(concept.column)
             # what the phrase says (a unit) beats the domain's habit, but a domain template's own
@@ -2316,7 +2336,7 @@ class OfflineDesigner:
             for override in reversed(overrides) if from_template else overrides:
                 col = merge_override(col, override)
         else:
-            col = dict(next((c for p, c in SHAPES if p.search(base_name)), FALLBACK_COLUMN))
+            col = dict(next((c for p, c in SHAPES if p.search(snake(phrase.text))), FALLBACK_COLUMN))
             weak = col is FALLBACK_COLUMN or col == FALLBACK_COLUMN
         col = apply_phrase(col, phrase)
         base_name = field_name(phrase, col, concept)
@@ -2329,7 +2349,7 @@ class OfflineDesigner:
         col["_weak"] = weak
         return col
 
-    def pick(self, words: list[str], subject: str) -> Concept | None:
+    def pick(self, words: list[str], subject: str, domain_id: str | None = None) -> Concept | None:
         """The concept a phrase names: one covering its head (last) word, longest first; a generic
         head ("count", "date") lets a fitting modifier concept speak ("follower count")."""
         found = self.vocab.matches(words)
@@ -2340,7 +2360,8 @@ class OfflineDesigner:
         fits = HEAD_TYPES.get(words[last], set())
         others = sorted((m for m in found if m.end - 1 < last), key=lambda m: -m.size)
         for m in others:
-            if m.concept.column.get("type") in fits:
+            column = merge_override(m.concept.column, m.concept.by_domain.get(domain_id or "", {}))
+            if column.get("type") in fits:
                 return m.concept
         if words == ["name"]:
             subj = [w for w in tokens(subject) if w not in GENERIC_DATA_WORDS]
@@ -2355,6 +2376,7 @@ class OfflineDesigner:
 
 
 NUMERIC_TYPES = ("int", "float")
+FLAG_PHRASE = re.compile(r"^(is|has|was|were|can|did|does|should|will|have)\s", re.I)
 
 
 def merge_override(col: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -2397,6 +2419,13 @@ def apply_phrase(col: dict[str, Any], phrase: Phrase) -> dict[str, Any]:
         col = {**col, "type": "float", "decimals": 2}
     if col["type"] == "int":
         lo, hi = int(lo), int(hi)
+    old_lo, old_hi = col.get("min"), col.get("max")
+    if col.get("mean") is not None and old_lo is not None and old_hi is not None and old_hi > old_lo:
+        # the same shape on the user's scale: a rating's mean 3.9 of 1..5 is 7.1 of 0..10
+        scale = (hi - lo) / (old_hi - old_lo)
+        col["mean"] = lo + (col["mean"] - old_lo) * scale
+        if col.get("std") is not None:
+            col["std"] = col["std"] * scale
     col.update(min=lo, max=hi)
     if col.get("mean") is not None and not lo <= col["mean"] <= hi:
         col.pop("mean", None)
@@ -2449,9 +2478,15 @@ def add_relations(columns: list[dict[str, Any]], domain_id: str | None) -> None:
         keep = {k: nights[k] for k in ("name", "description") if k in nights}
         nights.clear()
         nights.update(keep, type="formula", expr=f"{check_out['name']} - {check_in['name']}")
+    total_price = find_col(columns, r"(^|_)(total|total_price|total_cost|total_amount|amount)$", money)
+    rate = find_col([c for c in columns if c is not total_price], r"(nightly|per_night|room_rate|(^|_)rate$|price)", money)
+    if nights and total_price and rate is None:
+        columns.append({"name": "nightly_rate", "type": "float", "min": 45, "max": 900, "distribution": "lognormal",
+                        "mean": 170, "std": 110, "decimals": 2, "hidden": True, "description": "rate behind the total"})
     qty = find_col(columns, r"(^|_)(quantity|qty|units|nights|num_items|items)($|_)", money + ("formula",))
-    price = find_col(columns, r"(unit_price|price_per|nightly_rate|rate_per|(^|_)price$|(^|_)rate$|unit_cost)", money)
     total = find_col(columns, r"(^|_)(total|line_total|subtotal|amount|total_price|total_cost|total_amount|order_total)($|_)", money)
+    price = find_col([c for c in columns if c is not total],
+                     r"(unit_price|price_per|nightly_rate|rate_per|(^|_)price$|(^|_)rate$|unit_cost)", money)
     if qty and price and total and total is not price:
         total.update(type="formula", expr=f"round({qty['name']} * {price['name']}, 2)")
         for key in ("min", "max", "distribution", "mean", "std", "decimals"):
