@@ -1863,6 +1863,8 @@ def schema_from_answer(content: str | None, max_columns: int) -> Schema:
         data = json.loads(text)
     except ValueError:
         raise SchemaError(f"the answer is not JSON: {clip(text, 80)!r}") from None
+    except RecursionError:
+        raise SchemaError("the answer is nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(data.get("columns"), list):
         raise SchemaError("the answer is not an object with a list of columns")
     columns = []
@@ -2016,6 +2018,7 @@ HEAD_TYPES: dict[str, set[str]] = {
     "status": {"choice"}, "level": {"choice", "int"}, "category": {"choice"}, "name": {"faker", "choice"},
     "id": {"id", "pattern"}, "score": {"int", "float"}, "flag": {"bool"}, "code": {"pattern", "choice", "faker"},
     "size": {"int", "float", "choice"}, "price": {"float"}, "cost": {"float"}, "fee": {"float"},
+    "fine": {"float"}, "penalty": {"float"}, "tip": {"float"}, "charge": {"float"}, "balance": {"float"},
 }
 LOCALE_WORDS = {"german": "de_DE", "germany": "de_DE", "french": "fr_FR", "france": "fr_FR",
                 "spanish": "es_ES", "spain": "es_ES", "italian": "it_IT", "italy": "it_IT",
@@ -2032,7 +2035,13 @@ ROLE_WORDS = {"doctor", "physician", "nurse", "manager", "agent", "driver", "aut
               "rep", "representative", "salesperson", "cashier", "therapist", "surgeon", "dentist"}
 
 
+NOT_PLURAL = {"species", "series", "news", "means", "analytics", "economics", "physics", "mathematics",
+              "statistics", "sales", "status", "gas", "bus", "lens", "address", "business", "class", "mass"}
+
+
 def singular(token: str) -> str:
+    if token in NOT_PLURAL:
+        return token
     if len(token) > 4 and token.endswith("ies"):
         return token[:-3] + "y"
     if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
@@ -2173,7 +2182,7 @@ def read_phrase(source: str) -> Phrase:
     return phrase
 
 
-def split_fields(text: str) -> list[str]:
+def split_fields(text: str, is_field: Callable[[str], bool] = lambda words: False) -> list[str]:
     """Field phrases of a list, keeping commas inside parentheses and 'min and max' pairs."""
     protected = PARENS.sub(lambda m: "(" + m.group(1).replace(",", "\x00").replace(" and ", " \x00 ") + ")", text)
     protected = BETWEEN_AND.sub(lambda m: m.group(0).replace(" and ", " \x02 "), protected)
@@ -2185,14 +2194,15 @@ def split_fields(text: str) -> list[str]:
                 chunk = form.format(m.group(1).strip()).replace(",", "\x01")
                 break
         parts = [p for p in SPLIT.split(chunk.replace("\x01", ",")) if p]
-        pieces += share_head(parts)
+        pieces += share_head(parts, is_field)
     phrases = [LEAD_WORDS.sub("", p.replace("\x00", ",").replace("\x02", "and")).strip(" .") for p in pieces]
     return [p for p in phrases if p and len(p) <= 120]
 
 
-def share_head(parts: list[str]) -> list[str]:
-    """'check-in and check-out dates' names two dates: the last part's plural head is shared."""
-    if len(parts) < 2:
+def share_head(parts: list[str], is_field: Callable[[str], bool]) -> list[str]:
+    """'check-in and check-out dates' names two dates: the last part's plural head is shared,
+    unless the words before it name fields of their own ('ages and blood types')."""
+    if len(parts) < 2 or any(is_field(p) for p in parts[:-1]):
         return parts
     last = parts[-1].split()
     if len(last) < 2 or not last[-1].lower().endswith("s") or last[-1].lower() not in SHARED_HEADS:
@@ -2221,8 +2231,9 @@ SHAPES: list[tuple[re.Pattern[str], dict[str, Any]]] = [(re.compile(p), c) for p
     (r"(^|_)(number|no|code|ref|reference|serial)$", {"type": "pattern", "pattern": "??-######"}),
     (r"(^|_)(count|quantity|qty|num|views|clicks|visits|units)$|^num_",
      {"type": "int", "min": 0, "max": 500, "distribution": "lognormal", "mean": 40, "std": 50}),
-    (r"(^|_)(amount|price|cost|fee|revenue|salary|income|spend|spent|balance|charge|charges|"
-     r"payment|budget|value|total|profit|sales|wage|fare|rent)$",
+    (r"(^|_)(amount|price|cost|fee|fees|fine|fines|penalty|tip|tips|deposit|refund|bonus|commission|tax|"
+     r"revenue|salary|income|spend|spent|balance|charge|charges|payment|budget|value|total|profit|sales|wage|"
+     r"fare|rent|groceries|utilities|savings|expenses?)$",
      {"type": "float", "min": 1, "max": 5000, "distribution": "lognormal", "mean": 250, "std": 400, "decimals": 2}),
     (r"(^|_)(percent|percentage|pct|rate|ratio|share|probability)$",
      {"type": "float", "min": 0, "max": 100, "distribution": "normal", "mean": 35, "std": 18, "decimals": 1}),
@@ -2255,7 +2266,10 @@ PAIRS: list[tuple[str, str, float, float]] = [  # start words, end words, fewest
     (r"start|begin", r"end|finish|complet", 0, 60), (r"creat|open|submit|report", r"resolv|clos|updat", 0, 20),
     (r"issue", r"due|expir", 14, 365), (r"pickup|pick_up", r"drop", 0.01, 0.2),
     (r"enrol", r"graduat", 900, 1800), (r"sign_?up|regist", r"last_(login|seen|active|purchase)", 0, 700),
-    (r"borrow|checkout", r"return", 1, 30), (r"login", r"logout", 0.001, 0.3),
+    (r"borrow|checkout|loan", r"return", 1, 30), (r"borrow|checkout|loan_date", r"due", 7, 30),
+    (r"login", r"logout", 0.001, 0.3), (r"plant|sow", r"harvest", 60, 200),
+    (r"policy_start|effective|coverage_start", r"expir|renewal|coverage_end", 180, 366),
+    (r"appointment|booking|booked", r"visit|service_date", 1, 60), (r"install", r"uninstall|churn", 1, 365),
 ]
 
 
@@ -2276,7 +2290,7 @@ class OfflineDesigner:
         domain_id = domain["id"] if domain else None
         head = LIST_START.search(text)
         subject = text[:head.start()] if head else text
-        listed = split_fields(text[head.end():]) if head else []
+        listed = split_fields(text[head.end():], self.names_field) if head else []
         columns: list[dict[str, Any]] = []
         for source in listed:
             col = self.column(read_phrase(source), domain_id, subject)
@@ -2284,9 +2298,16 @@ class OfflineDesigner:
                 columns.append(col)
         strong = sum(1 for c in columns if not c.pop("_weak", False))
         if strong < 2 and domain:
-            template = [self.column(read_phrase(p), domain_id, subject, from_template=True)
-                        for p in domain.get("fields", [])]
-            columns = [c for c in template if c] + columns
+            template = [c for c in (self.column(read_phrase(p), domain_id, subject, from_template=True)
+                                    for p in domain.get("fields", [])) if c]
+            # "hotel guest reviews": the template, plus what the words themselves name
+            signals = {w for n in (tokens(w) for w in domain.get("words", [])) for w in n}
+            known = {t["_concept"] for t in template} | {t["name"] for t in template}
+            named = [c for c in self.columns_named_in(subject, domain_id, subject)
+                     if c["_concept"] not in known and c["name"] not in known and c["type"] != "id"
+                     and (c["type"] == "bool" or c.get("method") in TEXT_METHODS
+                          or not set(tokens(c["description"])) <= signals)]
+            columns = template + named + columns
         elif strong < 2:
             found = self.columns_named_in(text, domain_id, subject)
             if len(found) + strong < 2:
@@ -2294,11 +2315,18 @@ class OfflineDesigner:
             columns = [c for c in found if c] + columns
         for c in columns:
             c.pop("_weak", None)
+            c.pop("_concept", None)
         columns = unique_names(columns)
+        assign_entities(columns, tokens(subject))
         add_relations(columns, domain_id)
         name = (domain.get("table") if domain and strong < 2 else None) or table_name(subject)
         locale = next((LOCALE_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in LOCALE_WORDS), "en_US")
         return load_schema({"name": name, "locale": locale, "columns": columns}, 10_000)
+
+    def names_field(self, text: str) -> bool:
+        """Whether these words alone name a field ('ages' does; 'check-in' and 'first' do not)."""
+        words = tokens(text)
+        return any(m.start == 0 and m.end == len(words) for m in self.vocab.matches(words))
 
     def columns_named_in(self, text: str, domain_id: str | None, subject: str) -> list[dict[str, Any]]:
         """Concepts named anywhere in a description that lists nothing ("a list of email addresses")."""
@@ -2326,8 +2354,14 @@ class OfflineDesigner:
             col = {"type": "int", "min": 0, "max": 200, "distribution": "lognormal", "mean": 12, "std": 15}
             if concept and concept.column.get("type") == "int":
                 col = dict(concept.column)
-        elif FLAG_PHRASE.match(phrase.text) and (not concept or concept.column.get("type") != "bool"):
+        elif not COUNTED.match(phrase.text) and (
+                (FLAG_PHRASE.match(phrase.text) and (not concept or concept.column.get("type") not in ("bool", "date", "datetime")))
+                or (PARTICIPLE.search(phrase.text) and len(words) <= 2 and (not concept or concept.column.get("type") == "choice"))):
             col = {"type": "bool", "p": 0.3}
+        elif COUNTED.match(phrase.text):  # "deliveries completed", "books borrowed"
+            col = {"type": "int", "min": 0, "max": 500, "distribution": "lognormal", "mean": 25, "std": 30}
+        elif not concept and any(w in self.unit_words for w in words):  # "diameter in mm"
+            col = {"type": "float", "min": 0.1, "max": 1000, "distribution": "lognormal", "mean": 40, "std": 50, "decimals": 1}
         elif concept:
             col = dict(concept.column)
             # what the phrase says (a unit) beats the domain's habit, but a domain template's own
@@ -2340,10 +2374,15 @@ class OfflineDesigner:
             weak = col is FALLBACK_COLUMN or col == FALLBACK_COLUMN
         col = apply_phrase(col, phrase)
         base_name = field_name(phrase, col, concept)
+        if col.get("type") == "id" and not col.get("prefix") and not col.get("format") and base_name.endswith("_id"):
+            stem = re.sub(r"[^a-z]", "", base_name[:-3].split("_")[-1])
+            if len(stem) >= 2:  # "meter id" -> MET-00001: an id that reads as one
+                col.update(prefix=stem[:3].upper() + "-", width=5)
         if col.get("type") == "faker" and col.get("method") in PERSON_METHODS:
             role = next((w for w in core if w in ROLE_WORDS), "")
-            if role and not from_template:
+            if role:
                 col["entity"] = role
+        col["_concept"] = concept.id if concept else None
         col["name"] = base_name
         col["description"] = clip(phrase.source, 120)
         col["_weak"] = weak
@@ -2376,6 +2415,9 @@ class OfflineDesigner:
 
 
 NUMERIC_TYPES = ("int", "float")
+TEXT_METHODS = {"paragraph", "text", "sentence"}
+PARTICIPLE = re.compile(r"(?<!spe)(?<!ne)(?<!se)(?<!fe)(?<!hundr)[a-z]{3,}ed$", re.I)   # "unsubscribed", "pets allowed": a yes or no
+COUNTED = re.compile(r"^[a-z]+(?:ies|[^s]s)\s+[a-z]+ed$", re.I)
 FLAG_PHRASE = re.compile(r"^(is|has|was|were|can|did|does|should|will|have)\s", re.I)
 
 
@@ -2427,6 +2469,8 @@ def apply_phrase(col: dict[str, Any], phrase: Phrase) -> dict[str, Any]:
         if col.get("std") is not None:
             col["std"] = col["std"] * scale
     col.update(min=lo, max=hi)
+    if col.get("mean") is not None and hi > lo:  # a user's range is where most values should fall
+        col["mean"] = min(max(col["mean"], lo + (hi - lo) * 0.1), hi - (hi - lo) * 0.1)
     if col.get("mean") is not None and not lo <= col["mean"] <= hi:
         col.pop("mean", None)
         col.pop("std", None)
@@ -2449,6 +2493,17 @@ def unique_names(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
             seen[name] = 1
         out.append(col)
     return out
+
+
+def assign_entities(columns: list[dict[str, Any]], subject: list[str]) -> None:
+    """The person a table is about is the default entity; other roles (a doctor, a manager) are
+    other people. Without a role named in the subject, the first person column's role is the main one."""
+    people = [c for c in columns if c["type"] == "faker" and c.get("method") in PERSON_METHODS]
+    roles = [c.get("entity") for c in people]
+    main = next((r for r in roles if r and r in subject), roles[0] if roles else None)
+    for col in people:
+        if col.get("entity") == main:
+            col.pop("entity", None)
 
 
 def table_name(subject: str) -> str:
@@ -2479,6 +2534,9 @@ def add_relations(columns: list[dict[str, Any]], domain_id: str | None) -> None:
         nights.clear()
         nights.update(keep, type="formula", expr=f"{check_out['name']} - {check_in['name']}")
     total_price = find_col(columns, r"(^|_)(total|total_price|total_cost|total_amount|amount)$", money)
+    nightly = find_col(columns, r"(nightly|per_night|room_rate)", money)
+    if check_in and check_out and not nights and nightly and total_price:
+        total_price.update(type="formula", expr=f"round(({check_out['name']} - {check_in['name']}) * {nightly['name']}, 2)")
     rate = find_col([c for c in columns if c is not total_price], r"(nightly|per_night|room_rate|(^|_)rate$|price)", money)
     if nights and total_price and rate is None:
         columns.append({"name": "nightly_rate", "type": "float", "min": 45, "max": 900, "distribution": "lognormal",
@@ -2525,7 +2583,19 @@ def add_relations(columns: list[dict[str, Any]], domain_id: str | None) -> None:
         high_col = stem and find_col(columns, rf"^(max|maximum)_{re.escape(stem)}$|^{re.escape(stem)}_(max|maximum)$", money)
         if high_col and low_col["type"] in money:
             digits = 2 if low_col["type"] == "float" else 0
-            high_col.update(type="formula", expr=f"round({low_col['name']} * uniform(1.15, 1.6), {digits})")
+            span = float(low_col.get("max", 100)) - float(low_col.get("min", 0))
+            high_col.update(type="formula", expr=f"round({low_col['name']} + uniform({span * 0.05:.4g}, {span * 0.25:.4g}), {digits})")
+    impressions = find_col(columns, r"impression", ("int",))
+    clicks = find_col(columns, r"(^|_)clicks?($|_)", ("int",))
+    conversions = find_col(columns, r"conversion", ("int",))
+    if impressions and clicks:  # a funnel narrows: clicks from impressions, conversions from clicks
+        clicks.update(type="formula", expr=f"round({impressions['name']} * uniform(0.005, 0.06))")
+        if conversions:
+            conversions.update(type="formula", expr=f"round({clicks['name']} * uniform(0.01, 0.15))")
+        ctr = find_col(columns, r"ctr|click_through", money)
+        if ctr:
+            ctr.update(type="formula", decimals=2,
+                       expr=f"if({impressions['name']} > 0, {clicks['name']} / {impressions['name']} * 100, 0)")
     monthly = find_col(columns, r"monthly", money)
     tenure = find_col(columns, r"tenure|months", ("int",))
     total_charges = find_col(columns, r"total", money)
@@ -2580,7 +2650,7 @@ class SchemaCache:
             entries = data["entries"]
             if not isinstance(entries, dict):
                 raise TypeError("entries is not an object")
-        except (ValueError, KeyError, TypeError) as err:
+        except (ValueError, KeyError, TypeError, RecursionError) as err:
             aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time() * 1000)}")
             os.replace(self.path, aside)
             log.warning("cache file %s is unreadable (%s); kept as %s and started anew",
@@ -2856,6 +2926,10 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
         if err.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse({"detail": redact(clip(str(err), 400), settings)}, err.status, headers)
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, err: RecursionError) -> JSONResponse:
+        return JSONResponse({"detail": "the request is nested too deeply"}, 422)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:
