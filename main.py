@@ -1723,6 +1723,9 @@ def encode_csv(schema: Schema, table: pa.Table, header: bool) -> bytes:
         if pa.types.is_string(values.type) and col.type != "datetime":
             values = neutralise(values)
         columns.append(values)
+    if len(columns) == 1 and columns[0].null_count:
+        # one column: an empty cell would be a blank line, which readers skip; write "" instead
+        columns[0] = pc.cast(columns[0], pa.string()).fill_null("")
     names = [neutralise(pa.array([c.name])).to_pylist()[0] for c in schema.visible()]
     out = pa.table(columns, names=names)
     sink = io.BytesIO()
@@ -2795,6 +2798,7 @@ def check_limits(schema: Schema, settings: Settings) -> None:
 from fastapi import Depends, FastAPI, Query, Request  # noqa: E402  (kept beside the routes they serve)
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse  # noqa: E402
+from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 
 Format = Literal["csv", "jsonl", "json"]
 DesignerName = Literal["auto", "llm", "offline"]
@@ -2821,6 +2825,19 @@ class GenerateRequest(BaseModel):
         if text is not None and not text.strip():
             raise ValueError("description is blank")
         return text
+
+
+class Problem(BaseModel):
+    """Every error: one sentence naming the field and the rule."""
+
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": text} for code, text in (
+        (401, "missing or wrong bearer token"), (413, "request body too large"),
+        (422, "the request breaks a rule"), (429, "too many new descriptions for the model"),
+        (502, "the model's answer was unusable"), (503, "the model is unreachable, or the service is busy"))}
 
 
 class SchemaRequest(BaseModel):
@@ -2927,6 +2944,12 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
             headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse({"detail": redact(clip(str(err), 400), settings)}, err.status, headers)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        if err.status_code == 400:  # a body that is not JSON at all breaks the request's rules too
+            return JSONResponse({"detail": "body: not valid JSON, or nested too deeply"}, 422)
+        return JSONResponse({"detail": str(err.detail)}, err.status_code, getattr(err, "headers", None))
+
     @app.exception_handler(RecursionError)
     async def too_deep(request: Request, err: RecursionError) -> JSONResponse:
         return JSONResponse({"detail": "the request is nested too deeply"}, 422)
@@ -2975,7 +2998,7 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
 
     stream_doc = {200: {"content": {"text/csv": {"example": CSV_EXAMPLE}, "application/x-ndjson": {},
                                     "application/json": {}},
-                        "description": "the rows, streamed"}}
+                        "description": "the rows, streamed"}} | ERROR_RESPONSES
 
     @app.post("/generate", response_class=StreamingResponse, responses=stream_doc)
     def generate_post(req: GenerateRequest, designers: DesignersDep, _: Auth) -> StreamingResponse:
@@ -2998,7 +3021,7 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
             raise SchemaError(validation_message(err)) from None
         return start(req, designers)
 
-    @app.post("/schema", response_model=SchemaAnswer, response_model_by_alias=True)
+    @app.post("/schema", response_model=SchemaAnswer, response_model_by_alias=True, responses=ERROR_RESPONSES)
     def design_schema(req: SchemaRequest, designers: DesignersDep, _: Auth) -> JSONResponse:
         """The schema /generate would use for this description: read it, edit it, send it back."""
         designed = designers.design(req.description, req.designer)
@@ -3008,11 +3031,11 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
     def health() -> dict[str, str]:
         return {"status": "ok", "designer": designers.describe(), "version": VERSION}
 
-    @app.get("/cache/stats")
+    @app.get("/cache/stats", responses=ERROR_RESPONSES)
     def cache_stats(designers: DesignersDep, _: Auth) -> dict[str, Any]:
         return designers.cache.stats()
 
-    @app.get("/faker-methods")
+    @app.get("/faker-methods", responses=ERROR_RESPONSES)
     def faker_methods(_: Auth) -> list[str]:
         """The Faker methods a faker column may name."""
         return sorted(FAKER_METHODS)
