@@ -101,9 +101,11 @@ print(json.dumps({{"secs": secs, "peak_mb": resource.getrusage(resource.RUSAGE_S
 
 
 def naive_rate(rows: int) -> float:
-    """The per-cell loop of FACTS.md: Faker per value, then pandas' to_csv."""
+    """The per-cell loop of FACTS.md: Faker per value, rows kept, then written with the csv
+    module (FACTS.md used pandas' to_csv, which is slower: the ratios here are conservative)."""
+    import csv
+
     import faker
-    import pandas as pd
 
     fake = faker.Faker("en_US")
     fake.seed_instance(1)
@@ -114,7 +116,10 @@ def naive_rate(rows: int) -> float:
              "monthly_spend": round(fake.pyfloat(min_value=0, max_value=500), 2),
              "is_active": fake.boolean(), "company": fake.company(), "phone_number": fake.phone_number()}
             for _ in range(rows)]
-    pd.DataFrame(data).to_csv(os.devnull, index=False)
+    with open(os.devnull, "w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(data[0]))
+        writer.writeheader()
+        writer.writerows(data)
     return rows / (time.perf_counter() - t)
 
 

@@ -37,6 +37,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -923,6 +924,7 @@ PERSON_METHODS = {"name", "name_male", "name_female", "name_nonbinary", "first_n
 PLACE_METHODS = {"city", "state", "state_abbr", "zipcode", "postcode", "country"}
 TOKEN = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 TEMPLATE_DIGITS = {ord("#"): (0, 10), ord("%"): (1, 10), ord("$"): (2, 10)}
+
 WEIGHT_TABLE_SIZE = 2**20      # resolution of weighted draws from Faker's tables: 1e-6
 SENTENCE_WORDS = 6
 PARAGRAPH_SENTENCES = (2, 4)
@@ -937,6 +939,13 @@ class Pool:
     _lowered: pa.Array | None = None
 
     _table: np.ndarray | None = None
+    _strings: list[str] | None = None
+
+    @property
+    def strings(self) -> list[str]:
+        if self._strings is None:
+            self._strings = self.values.to_pylist()
+        return self._strings
 
     def indices(self, n: int, rng: np.random.Generator) -> pa.Array:
         if self.cum is None:
@@ -950,6 +959,10 @@ class Pool:
 
     def sample(self, n: int, rng: np.random.Generator) -> pa.Array:
         return self.values.take(self.indices(n, rng))
+
+    @property
+    def all_latin(self) -> bool:
+        return pc.min(pc.utf8_length(self.lowered)).as_py() > 0
 
     @property
     def lowered(self) -> pa.Array:
@@ -1032,34 +1045,54 @@ def faker_locale(locale: str) -> FakerLocale:
         return _LOCALES[locale]
 
 
-def fill_template(template: str, n: int, rng: np.random.Generator, faker_codes: bool = True) -> pa.Array:
-    """Fill `#` with digits and `?` with capitals; with faker_codes also Faker's numerify codes
-    (% 1-9, $ 2-9, ! and @ an optional digit)."""
-    raw = template.encode()
-    if faker_codes and (b"!" in raw or b"@" in raw):
-        parts = [pa.repeat(pa.scalar(ch), n) if ch not in "!@" else
-                 pa.array(np.where(rng.random(n) < 0.5, "", rng.integers(0 if ch == "!" else 1, 10, n).astype(str)))
-                 for ch in template]
-        return pc.binary_join_element_wise(*parts, "") if parts else pa.repeat(pa.scalar(""), n)
-    grid = np.tile(np.frombuffer(raw, dtype=np.uint8), (n, 1))
-    for code, (lo, hi) in TEMPLATE_DIGITS.items():
-        if not faker_codes and code != ord("#"):
+def fill_templates(templates: list[str], groups: np.ndarray, rng: np.random.Generator,
+                   faker_codes: bool = True) -> pa.Array:
+    """Row i gets templates[groups[i]] filled in: one byte grid for every template at once,
+    turned into an Arrow string array from its own buffers."""
+    raws = [t.encode() for t in templates]
+    if faker_codes and any(b"!" in r or b"@" in r for r in raws):
+        return by_group(len(groups), groups, len(templates),
+                        lambda g, size: fill_optional_digits(templates[g], size, rng))
+    lengths = np.array([len(r) for r in raws], dtype=np.int64)
+    table = np.zeros((len(raws), max(int(lengths.max()), 1)), dtype=np.uint8)
+    for i, raw in enumerate(raws):
+        table[i, :len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    grid = table[groups]
+    codes = TEMPLATE_DIGITS if faker_codes else {ord("#"): TEMPLATE_DIGITS[ord("#")]}
+    for code, (lo, hi) in [*codes.items(), (ord("?"), (17, 43))]:  # "?" is A..Z: 48 + 17 = "A"
+        if not (table == code).any():
             continue
-        cols = np.flatnonzero(grid[0] == code) if n else []
-        if len(cols):
-            grid[:, cols] = rng.integers(48 + lo, 48 + hi, (n, len(cols)), dtype=np.uint8)
-    cols = np.flatnonzero(grid[0] == ord("?")) if n else []
-    if len(cols):
-        grid[:, cols] = rng.integers(65, 91, (n, len(cols)), dtype=np.uint8)
-    fixed = np.ascontiguousarray(grid).view(f"S{len(raw)}").ravel() if len(raw) else np.array([b""] * n)
-    return pc.cast(pa.array(fixed, pa.binary()), pa.string())
+        mask = grid == code
+        grid[mask] = rng.integers(48 + lo, 48 + hi, int(mask.sum()), dtype=np.uint8)
+    row_lengths = lengths[groups]
+    data = grid[np.arange(grid.shape[1]) < row_lengths[:, None]]
+    offsets = np.concatenate([[0], np.cumsum(row_lengths)]).astype(np.int32)
+    return pa.StringArray.from_buffers(len(groups), pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
+
+
+def fill_optional_digits(template: str, n: int, rng: np.random.Generator) -> pa.Array:
+    """Faker's numerify for a template with optional digits (! 0-9 or nothing, @ 1-9 or nothing),
+    character by character: such templates are rare, so this path need not be fast."""
+    lows = {"#": 0, "%": 1, "$": 2, "!": 0, "@": 1}
+    parts = []
+    for ch in template:
+        if ch not in lows:
+            parts.append(ch)
+            continue
+        digits = rng.integers(lows[ch], 10, n).astype(str)
+        if ch in "!@":
+            digits = np.where(rng.random(n) < 0.5, "", digits)
+        parts.append(pa.array(digits))
+    arrays = [p if isinstance(p, pa.Array) else pa.repeat(pa.scalar(p), n) for p in parts]
+    return pc.binary_join_element_wise(*arrays, "") if arrays else pa.repeat(pa.scalar(""), n)
 
 
 def by_group(n: int, groups: np.ndarray, count: int, make: Callable[[int, int], pa.Array]) -> pa.Array:
     """Make each group's rows with make(group, size) and put them back in row order."""
     if count == 1:
         return make(0, n)
-    order = np.argsort(groups, kind="stable")
+    # small integer keys sort stably by radix in numpy: linear time
+    order = np.argsort(groups.astype(np.uint8 if count < 256 else np.int64), kind="stable")
     sizes = np.bincount(groups, minlength=count)
     pieces = [make(g, int(s)) for g, s in enumerate(sizes) if s]
     merged = pa.concat_arrays([p.cast(pa.string()) for p in pieces])
@@ -1068,14 +1101,10 @@ def by_group(n: int, groups: np.ndarray, count: int, make: Callable[[int, int], 
     return merged.take(pa.array(inverse))
 
 
-def pick_templates(elements: Any, n: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
-    pool = make_pool(elements)
+def pick_templates(pool: Pool | None, n: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray]:
     if pool is None:
         raise KeyError("no templates")
-    templates = pool.values.to_pylist()
-    if pool.cum is None:
-        return templates, rng.integers(0, len(templates), n)
-    return templates, np.minimum(np.searchsorted(pool.cum, rng.random(n), side="right"), len(templates) - 1)
+    return pool.strings, pool.indices(n, rng).to_numpy()
 
 
 class FakerColumns:
@@ -1111,7 +1140,7 @@ class FakerColumns:
         return pool.sample(n, rng)
 
     def recipe_parse(self, provider: Any, attr: str, n: int, rng: np.random.Generator) -> pa.Array:
-        templates, groups = pick_templates(getattr(provider, attr, None), n, rng)
+        templates, groups = pick_templates(self.loc.pool(provider, attr), n, rng)
 
         def expand(g: int, size: int) -> pa.Array:
             pieces: list[Any] = []
@@ -1124,8 +1153,8 @@ class FakerColumns:
         return by_group(n, groups, len(templates), expand)
 
     def recipe_numerify(self, provider: Any, attr: str, n: int, rng: np.random.Generator) -> pa.Array:
-        templates, groups = pick_templates(getattr(provider, attr, None), n, rng)
-        return by_group(n, groups, len(templates), lambda g, size: fill_template(templates[g], size, rng))
+        templates, groups = pick_templates(self.loc.pool(provider, attr), n, rng)
+        return fill_templates(templates, groups, rng)
 
     def recipe_custom(self, provider: Any, attr: str, n: int, rng: np.random.Generator) -> pa.Array:
         name, _, extra = attr.partition(":")
@@ -1221,6 +1250,7 @@ def uuid_strings(rng: np.random.Generator, n: int) -> pa.Array:
 
 
 HANDLE_SEPARATORS = pa.array([".", "", "_"])
+HANDLE_DIGITS = pa.array([""] + [str(i) for i in range(1, 100)])
 HANDLE_INITIAL_SHARE = 0.2      # jdoe
 HANDLE_DIGITS_SHARE = 0.35      # jane.doe42
 HANDLE_SWAPPED_SHARE = 0.1      # doe.jane
@@ -1237,6 +1267,7 @@ class Person:
     last_low: pa.Array
     female: np.ndarray
     cols: FakerColumns
+    latin: bool = False  # every name has Latin letters, so every handle is long enough
 
     @classmethod
     def make(cls, cols: FakerColumns, entity: str) -> Person:
@@ -1251,7 +1282,7 @@ class Person:
             fi, mi, li = fem.indices(n, rng), male.indices(n, rng), last.indices(n, rng)
             return cls(pc.if_else(mask, fem.values.take(fi), male.values.take(mi)), last.values.take(li),
                        pc.if_else(mask, fem.lowered.take(fi), male.lowered.take(mi)), last.lowered.take(li),
-                       female, cols)
+                       female, cols, all(p.all_latin for p in pools))
         first = pc.if_else(mask, cols.plain("first_name_female", n, rng), cols.plain("first_name_male", n, rng))
         last_names = cols.plain("last_name", n, rng)
         return cls(first, last_names, pc.utf8_lower(ascii_only(first)), pc.utf8_lower(ascii_only(last_names)),
@@ -1283,9 +1314,11 @@ class Person:
         swap = pa.array(rng.random(n) < HANDLE_SWAPPED_SHARE)
         a, b = pc.if_else(swap, self.last_low, head), pc.if_else(swap, head, self.last_low)
         sep = HANDLE_SEPARATORS.take(pa.array(rng.integers(0, len(HANDLE_SEPARATORS), n)))
-        digits = pc.if_else(pa.array(rng.random(n) < HANDLE_DIGITS_SHARE),
-                            pc.cast(pa.array(rng.integers(1, 100, n)), pa.string()), "")
+        with_digits = rng.random(n) < HANDLE_DIGITS_SHARE
+        digits = HANDLE_DIGITS.take(pa.array(np.where(with_digits, rng.integers(1, 100, n), 0)))
         local = pc.binary_join_element_wise(a, sep, b, digits, "")
+        if self.latin:
+            return local
         short = pc.less(pc.utf8_length(local), 3)  # names with no Latin letters
         if not pc.any(short).as_py():
             return local
@@ -1354,13 +1387,21 @@ class Block:
         if i not in self.values:
             col = self.schema.columns[i]
             values = MAKERS[col.type](col, self, self.rng(i))
-            if col.unique:
+            if col.unique and col.type == "faker":  # other types are unique by construction
                 values = self.make_unique(i, col, values)
             if col.null_rate > 0:
                 mask = pa.array(self.rng(i, 2).random(self.n) < col.null_rate)
                 values = pc.if_else(mask, pa.scalar(None, values.type), values)
             self.values[i] = values
         return self.values[i]
+
+    def release(self) -> None:
+        """Drop what the block made at once: people and Faker helpers point back at the block,
+        and a cycle would keep every block's arrays alive until the garbage collector ran."""
+        self.values.clear()
+        self.people.clear()
+        self.places.clear()
+        self._faker = None
 
     def by_name(self, name: str) -> pa.Array:
         return self.get(next(i for i, c in enumerate(self.schema.columns) if c.name == name))
@@ -1445,9 +1486,9 @@ def unique_size(col: Column) -> int | None:
 def unique_offsets(col_index: int, size: int, block: Block) -> np.ndarray:
     """Row k of the whole output -> (a*k + b) mod size: a permutation, so no value repeats."""
     rng = np.random.default_rng([block.seed, 2**31 + col_index])
-    a = int(rng.integers(1, min(size, 2**31)))
+    a = int(rng.integers(1, min(size, 2**31))) if size > 2 else 1
     while math.gcd(a, size) != 1:
-        a = a % (size - 1) + 1 if size > 2 else 1
+        a = a % (size - 1) + 1
     b = int(rng.integers(0, size))
     rows = np.arange(block.offset, block.offset + block.n, dtype=np.int64)
     return (rows * a + b) % size
@@ -1554,7 +1595,7 @@ def make_date(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
 
 def make_pattern(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
     if not col.unique:
-        return fill_template(col.pattern or "", block.n, rng, faker_codes=False)
+        return fill_templates([col.pattern or ""], np.zeros(block.n, dtype=np.int64), rng, faker_codes=False)
     # Unique: the row's place in a permutation, written in the pattern's own digits and letters.
     raw = (col.pattern or "").encode()
     grid = np.tile(np.frombuffer(raw, dtype=np.uint8), (block.n, 1))
@@ -1649,15 +1690,17 @@ def make_block(schema: Schema, seed: int, number: int, rows: int, locale: str | 
                   generation_order(schema), uniques if uniques is not None else {})
     for i in block.order:
         block.get(i)
-    visible = [(c, block.values[i]) for i, c in enumerate(schema.columns) if not c.hidden]
-    return pa.table({c.name: v for c, v in visible})
+    table = pa.table({c.name: block.values[i] for i, c in enumerate(schema.columns) if not c.hidden})
+    block.release()
+    return table
 
 
 # --- writers ---
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 SAFE_SIGNED = re.compile(r"^[+-]?[0-9 ().-]+$")
-FORMULA_FIRST_BYTES = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)
+FORMULA_FIRST_BYTE = np.zeros(256, dtype=bool)
+FORMULA_FIRST_BYTE[np.frombuffer(b"=+-@\t\r", dtype=np.uint8)] = True
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
                "json": "application/json"}
 _TIME_OF_DAY = pa.array([f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)])
@@ -1697,7 +1740,7 @@ def first_bytes(values: pa.Array) -> np.ndarray:
 
 def neutralise(values: pa.Array) -> pa.Array:
     """A text cell a spreadsheet would run as a formula gets a leading quote; numbers stay."""
-    if values.type == pa.string() and not np.isin(first_bytes(values), FORMULA_FIRST_BYTES).any():
+    if values.type == pa.string() and not FORMULA_FIRST_BYTE[first_bytes(values)].any():
         return values  # the common case, decided from the buffers without a regex
     risky = pc.match_substring_regex(values, FORMULA_START.pattern).fill_null(False)
     if not pc.any(risky).as_py():
@@ -1782,10 +1825,24 @@ def render(schema: Schema, rows: int, seed: int, fmt: str = "csv", batch_blocks:
     check_capacity(schema, rows)
     uniques: dict[int, set[int]] = {}
     blocks = math.ceil(rows / BLOCK_ROWS)
-    for first in range(0, blocks, batch_blocks):
-        tables = [make_block(schema, seed, b, rows, locale, uniques)
-                  for b in range(first, min(first + batch_blocks, blocks))]
-        yield WRITERS[fmt](schema, pa.concat_tables(tables), first == 0)
+
+    def make_batch(first: int) -> pa.Table:
+        return pa.concat_tables([make_block(schema, seed, b, rows, locale, uniques)
+                                 for b in range(first, min(first + batch_blocks, blocks))])
+
+    starts = list(range(0, blocks, batch_blocks))
+    if len(starts) == 1:
+        yield WRITERS[fmt](schema, make_batch(0), True)
+    else:
+        # Arrow's kernels and CSV writer release the GIL: the next batch is made on a second
+        # thread while this one is encoded. Batches are still made one at a time, in order.
+        with ThreadPoolExecutor(1, thread_name_prefix="blocks") as maker:
+            pending = maker.submit(make_batch, starts[0])
+            for index, first in enumerate(starts):
+                table = pending.result()
+                if index + 1 < len(starts):
+                    pending = maker.submit(make_batch, starts[index + 1])
+                yield WRITERS[fmt](schema, table, first == 0)
     yield WRITER_ENDINGS[fmt]
 
 

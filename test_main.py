@@ -1649,6 +1649,18 @@ def test_concurrency_limit_answers_503_with_retry_after(tmp_path):
         assert resp.status_code == 200
 
 
+def test_client_that_disconnects_frees_its_generation_within_a_second(tmp_path):
+    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1))
+    small = {"schema": COUNT_SCHEMA, "rows": 3, "seed": 1}
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        with http.stream("POST", "/generate", json={"schema": GOOD_SCHEMA, "rows": 1_000_000, "seed": 1}) as big:
+            next(big.iter_bytes())
+        gone = time.monotonic()
+        while http.post("/generate", json=small).status_code != 200:
+            assert time.monotonic() - gone < 1.0, "the abandoned generation still holds its slot"
+            time.sleep(0.05)
+
+
 def test_health_answers_during_large_generation(tmp_path):
     app = main.create_app(make_settings(tmp_path))
     with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
