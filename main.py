@@ -1014,12 +1014,28 @@ class FakerLocale:
         return self.pools[key]
 
     def call_each(self, method: str, args: dict[str, Any], n: int, seed: int) -> pa.Array:
-        """Per-value Faker calls, seeded, for methods without a recipe."""
-        with self.lock:
-            self.fake.seed_instance(seed)
-            func = getattr(self.gen, method)
-            values = [func(**args) for _ in range(n)]
+        """Per-value Faker calls, seeded, for methods without a recipe. A method this locale
+        lacks takes its local name (a German "zipcode" is a postcode), else en_US's."""
+        if not hasattr(self.gen, method):
+            local = next((m for m in LOCAL_METHOD_NAMES.get(method, ()) if hasattr(self.gen, m)), None)
+            if local:
+                return self.call_each(local, args, n, seed)
+            if self.locale != "en_US":
+                return faker_locale("en_US").call_each(method, args, n, seed)
+        try:
+            with self.lock:
+                self.fake.seed_instance(seed)
+                func = getattr(self.gen, method)
+                values = [func(**args) for _ in range(n)]
+        except Exception as err:  # arguments Faker rejects at call time
+            raise SchemaError(f"faker method {method!r} failed for locale {self.locale}: "
+                              f"{type(err).__name__}: {clip(err, 80)}") from None
         return scalars_to_array(values)
+
+
+LOCAL_METHOD_NAMES = {"zipcode": ("postcode",), "postcode": ("zipcode",),
+                      "state": ("administrative_unit", "region", "prefecture", "province"),
+                      "state_abbr": ("administrative_unit", "region", "prefecture")}
 
 
 def scalars_to_array(values: list[Any]) -> pa.Array:
@@ -1433,6 +1449,10 @@ class Block:
             result = {"city": pa.array([r[0] for r in picked]), "state": pa.array([r[1] for r in picked]),
                       "state_abbr": pa.array([r[2] for r in picked]), "zipcode": pa.array(zip5),
                       "postcode": pa.array(zip5), "country": pa.repeat(pa.scalar("United States"), self.n)}
+        elif "country" in methods and methods & {"city", "state", "zipcode", "postcode"} and self.locale != "en_US":
+            country = getattr(cols.loc.gen, "current_country", lambda: None)  # places of a locale are in its country
+            with contextlib.suppress(Exception):
+                result = {"country": pa.repeat(pa.scalar(country()), self.n)} if country() else None
         elif {"city", "country"} <= methods and "world_cities" in PLACES:
             pool, rows = PLACES["world_cities"]
             picked = [rows[i] for i in pool.sample(self.n, rng).to_pylist()]
@@ -1698,7 +1718,7 @@ def make_block(schema: Schema, seed: int, number: int, rows: int, locale: str | 
 # --- writers ---
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-SAFE_SIGNED = re.compile(r"^[+-]?[0-9 ().-]+$")
+SAFE_SIGNED = re.compile(r"^[+-]?[0-9 ().-]+(x[0-9]+)?$")  # numbers and phone numbers run nothing
 FORMULA_FIRST_BYTE = np.zeros(256, dtype=bool)
 FORMULA_FIRST_BYTE[np.frombuffer(b"=+-@\t\r", dtype=np.uint8)] = True
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
@@ -2645,6 +2665,13 @@ def add_relations(columns: list[dict[str, Any]], domain_id: str | None) -> None:
             digits = 2 if low_col["type"] == "float" else 0
             span = float(low_col.get("max", 100)) - float(low_col.get("min", 0))
             high_col.update(type="formula", expr=f"round({low_col['name']} + uniform({span * 0.05:.4g}, {span * 0.25:.4g}), {digits})")
+    city = find_col(columns, r"(^|_)city$", ("faker",))
+    country = find_col(columns, r"(^|_)country$", ("choice",))
+    if city and country and find_col(columns, r"(^|_)(state|zip|zip_code|zipcode|postcode|postal_code)", ("faker",)):
+        # a country beside a city, state and zip is where they are, not a country of its own
+        for key in ("values", "weights"):
+            country.pop(key, None)
+        country.update(type="faker", method="country")
     impressions = find_col(columns, r"impression", ("int",))
     clicks = find_col(columns, r"(^|_)clicks?($|_)", ("int",))
     conversions = find_col(columns, r"conversion", ("int",))
@@ -2882,6 +2909,14 @@ class GenerateRequest(BaseModel):
         if text is not None and not text.strip():
             raise ValueError("description is blank")
         return text
+
+    @field_validator("schema_", mode="before")
+    @classmethod
+    def _unwrap(cls, value: Any) -> Any:
+        """Accept /schema's whole answer ({key, source, schema}) as well as the schema itself."""
+        if isinstance(value, dict) and "columns" not in value and isinstance(value.get("schema"), dict):
+            return value["schema"]
+        return value
 
 
 class Problem(BaseModel):
@@ -3152,6 +3187,8 @@ def cli(argv: list[str]) -> int:
     try:
         designers = Designers(settings)
         if args.command == "schema":
+            if not args.description.strip():
+                raise SchemaError("description: give a description")
             d = designers.design(args.description, args.designer)
             print(json.dumps({"key": d.key, "source": d.source,
                               "schema": d.schema.public()}, indent=2, ensure_ascii=False))
@@ -3173,7 +3210,11 @@ def cli(argv: list[str]) -> int:
         seed = args.seed if args.seed is not None else secrets.randbits(63)
         chunks = render(schema, args.rows, seed, args.format, locale=args.locale)
         if args.output:
-            with open(args.output, "wb") as out:
+            try:
+                out = open(args.output, "wb")
+            except OSError as err:
+                raise SchemaError(f"-o {args.output}: {err.strerror}") from None
+            with out:
                 write_output(chunks, out, args.rows, progress=True)
         else:
             write_output(chunks, sys.stdout.buffer, args.rows, progress=sys.stderr.isatty())
