@@ -73,9 +73,9 @@ MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2100, 12, 31)
 MAX_ERROR_ECHO = 200            # never quote more of the user's input than this in an error
 BLOCK_ROWS = 65_536             # rows per seeded block: the unit of determinism, fixed forever
-MAX_UNIQUE_RETRIES = 8
+MAX_REDRAWS = 8                 # out-of-range draws of a distribution are drawn again this often
 PROMPT_VERSION = "3"
-OFFLINE_DESIGNER_VERSION = "3"
+OFFLINE_DESIGNER_VERSION = "4"
 MODEL_ANSWER_MAX_CHARS = 200_000
 RETRY_AFTER_BUSY_SECONDS = 2
 PROGRESS_EVERY_ROWS = 500_000
@@ -612,9 +612,6 @@ def parse_formula(expr: str, column: str) -> Formula:
     if len(_FORMULA_CACHE) < 10_000:
         _FORMULA_CACHE[expr] = formula
     return formula
-
-
-FloatLike = pa.Array | pa.Scalar
 
 
 def is_temporal(value: Any) -> bool:
@@ -1553,7 +1550,7 @@ def draw_numbers(col: Column, n: int, rng: np.random.Generator) -> np.ndarray:
         return lo + rng.poisson(shift, k)
 
     values = sample(n)
-    for _ in range(MAX_UNIQUE_RETRIES):
+    for _ in range(MAX_REDRAWS):
         bad = np.flatnonzero((values < lo) | (values > hi))
         if not len(bad):
             break
@@ -2169,7 +2166,6 @@ class Vocabulary:
         self.concepts = [Concept(c["id"], [tokens(w) for w in c.get("words", []) if tokens(w)],
                                  c.get("name") or snake(c["id"]), dict(c.get("column") or {}),
                                  c.get("by_domain") or {}) for c in data.get("concepts", [])]
-        self.by_id = {c.id: c for c in self.concepts}
         self.domains = [(d["id"], [tokens(w) for w in d.get("words", []) if tokens(w)], d)
                         for d in data.get("domains", [])]
         self.units = [([tokens(w) for w in u.get("words", []) if tokens(w)], u) for u in data.get("units", [])]
@@ -3152,6 +3148,8 @@ def write_output(chunks: Iterator[bytes], out: Any, rows: int, progress: bool) -
     done = 0
     for chunk in chunks:
         out.write(chunk)
+        if not chunk:
+            continue
         done = min(rows, done + BLOCK_ROWS)
         if progress and rows >= PROGRESS_EVERY_ROWS:
             print(f"\r{done:,} / {rows:,} rows", end="", file=sys.stderr, flush=True)

@@ -377,13 +377,18 @@ def uvicorn_process(tmp_path, *, workers=1, **env_extra):
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        log.close()
+        stop_process(proc, log)
+
+
+def stop_process(proc: subprocess.Popen, log) -> None:
+    """Stop a server the tests started, politely first, and close its log."""
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+    log.close()
 
 
 def schema_of(*columns, name="t", locale="en_US") -> dict:
@@ -2335,13 +2340,7 @@ def page_start(tmp: Path, **extra_env):
             time.sleep(0.1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        log.close()
+        stop_process(proc, log)
 
 
 @pytest.fixture(scope="module")
