@@ -2592,6 +2592,18 @@ def find_col(columns: list[dict[str, Any]], pattern: str, types: tuple[str, ...]
     return next((c for c in columns if rx.search(c["name"]) and (not types or c["type"] in types)), None)
 
 
+DERIVED_KEEPS = ("name", "description", "hidden", "null_rate", "decimals")
+
+
+def derive(col: dict[str, Any], expr: str, decimals: int | None = None) -> None:
+    """Turn a designed column into a formula, dropping what only its old type used."""
+    keep = {k: col[k] for k in DERIVED_KEEPS if k in col}
+    col.clear()
+    col.update(keep, type="formula", expr=expr)
+    if decimals is not None:
+        col["decimals"] = decimals
+
+
 def add_relations(columns: list[dict[str, Any]], domain_id: str | None) -> None:
     """The relations a reader takes for granted: totals, end after start, age and birth date."""
     money = ("float", "int")
@@ -2606,13 +2618,11 @@ def add_relations(columns: list[dict[str, Any]], domain_id: str | None) -> None:
     check_in, check_out = find_col(columns, r"check_?in", dates), find_col(columns, r"check_?out", dates)
     nights = find_col(columns, r"(^|_)(nights|length_of_stay|stay_length)", money)
     if check_in and check_out and nights:
-        keep = {k: nights[k] for k in ("name", "description") if k in nights}
-        nights.clear()
-        nights.update(keep, type="formula", expr=f"{check_out['name']} - {check_in['name']}")
+        derive(nights, f"{check_out['name']} - {check_in['name']}")
     total_price = find_col(columns, r"(^|_)(total|total_price|total_cost|total_amount|amount)$", money)
     nightly = find_col(columns, r"(nightly|per_night|room_rate)", money)
     if check_in and check_out and not nights and nightly and total_price:
-        total_price.update(type="formula", expr=f"round(({check_out['name']} - {check_in['name']}) * {nightly['name']}, 2)")
+        derive(total_price, f"round(({check_out['name']} - {check_in['name']}) * {nightly['name']}, 2)")
     rate = find_col([c for c in columns if c is not total_price], r"(nightly|per_night|room_rate|(^|_)rate$|price)", money)
     if nights and total_price and rate is None:
         columns.append({"name": "nightly_rate", "type": "float", "min": 45, "max": 900, "distribution": "lognormal",
@@ -2622,37 +2632,33 @@ def add_relations(columns: list[dict[str, Any]], domain_id: str | None) -> None:
     price = find_col([c for c in columns if c is not total],
                      r"(unit_price|price_per|nightly_rate|rate_per|(^|_)price$|(^|_)rate$|unit_cost)", money)
     if qty and price and total and total is not price:
-        total.update(type="formula", expr=f"round({qty['name']} * {price['name']}, 2)")
-        for key in ("min", "max", "distribution", "mean", "std", "decimals"):
-            total.pop(key, None)
+        derive(total, f"round({qty['name']} * {price['name']}, 2)")
     age = find_col(columns, r"(^|_)age$", ("int",))
     dob = find_col(columns, r"(birth|dob)", ("date",))
     if age and dob:
-        keep = {k: dob[k] for k in ("name", "description") if k in dob}
-        dob.clear()
-        dob.update(keep, type="formula", expr=f"today() - ({age['name']} * 365 + randint(0, 364))")
+        derive(dob, f"today() - ({age['name']} * 365 + randint(0, 364))")
     grad = find_col(columns, r"grad.*year|year.*grad", ("int",))
     if age and grad:
         expr = (f"year(today()) + max(22 - {age['name']}, 0) + randint(0, 1)" if domain_id == "education"
                 else f"year(today()) - max({age['name']} - 22, 0) + randint(0, 2)")
-        grad.update(type="formula", expr=expr)
+        derive(grad, expr)
     experience = find_col(columns, r"experience|years_of_service|tenure_years", ("int", "float"))
     if age and experience:
-        experience.update(type="formula", expr=f"min(randint(0, max({age['name']} - 20, 0)), 45)")
+        derive(experience, f"min(randint(0, max({age['name']} - 20, 0)), 45)")
     salary = find_col(columns, r"salary|income|pay$|compensation", ("float", "int"))
     if experience and salary:
         lo, hi = salary.get("min", 30000), salary.get("max", 200000)
-        salary.update(type="formula", expr=(f"round(min(max({lo} + {experience['name']} * {(hi - lo) / 25:.0f} "
+        derive(salary, (f"round(min(max({lo} + {experience['name']} * {(hi - lo) / 25:.0f} "
                                             f"+ normal(0, {(hi - lo) / 12:.0f}), {lo}), {hi}), 2)"))
     opening = find_col(columns, r"(^|_)open(_price)?$", money)
     closing = find_col(columns, r"(^|_)close(_price)?$", money)
     high, low = find_col(columns, r"(^|_)high(_price)?$", money), find_col(columns, r"(^|_)low(_price)?$", money)
     if opening and closing:
-        closing.update(type="formula", expr=f"round({opening['name']} * (1 + normal(0, 0.02)), 2)")
+        derive(closing, f"round({opening['name']} * (1 + normal(0, 0.02)), 2)")
         if high:
-            high.update(type="formula", expr=f"round(max({opening['name']}, {closing['name']}) * (1 + uniform(0, 0.015)), 2)")
+            derive(high, f"round(max({opening['name']}, {closing['name']}) * (1 + uniform(0, 0.015)), 2)")
         if low:
-            low.update(type="formula", expr=f"round(min({opening['name']}, {closing['name']}) * (1 - uniform(0, 0.015)), 2)")
+            derive(low, f"round(min({opening['name']}, {closing['name']}) * (1 - uniform(0, 0.015)), 2)")
     for low_col in columns:
         m = re.match(r"^(min|minimum)_(.+)$|^(.+)_(min|minimum)$", low_col["name"])
         stem = m and (m.group(2) or m.group(3))
@@ -2660,34 +2666,30 @@ def add_relations(columns: list[dict[str, Any]], domain_id: str | None) -> None:
         if high_col and low_col["type"] in money:
             digits = 2 if low_col["type"] == "float" else 0
             span = float(low_col.get("max", 100)) - float(low_col.get("min", 0))
-            high_col.update(type="formula", expr=f"round({low_col['name']} + uniform({span * 0.05:.4g}, {span * 0.25:.4g}), {digits})")
+            derive(high_col, f"round({low_col['name']} + uniform({span * 0.05:.4g}, {span * 0.25:.4g}), {digits})")
     city = find_col(columns, r"(^|_)city$", ("faker",))
     country = find_col(columns, r"(^|_)country$", ("choice",))
     if city and country and find_col(columns, r"(^|_)(state|zip|zip_code|zipcode|postcode|postal_code)", ("faker",)):
         # a country beside a city, state and zip is where they are, not a country of its own
-        for key in ("values", "weights"):
-            country.pop(key, None)
-        country.update(type="faker", method="country")
+        keep = {k: country[k] for k in ("name", "description")}
+        country.clear()
+        country.update(keep, type="faker", method="country")
     impressions = find_col(columns, r"impression", ("int",))
     clicks = find_col(columns, r"(^|_)clicks?($|_)", ("int",))
     conversions = find_col(columns, r"conversion", ("int",))
     if impressions and clicks:  # a funnel narrows: clicks from impressions, conversions from clicks
-        clicks.update(type="formula", expr=f"round({impressions['name']} * uniform(0.005, 0.06))")
+        derive(clicks, f"round({impressions['name']} * uniform(0.005, 0.06))")
         if conversions:
-            conversions.update(type="formula", expr=f"round({clicks['name']} * uniform(0.01, 0.15))")
+            derive(conversions, f"round({clicks['name']} * uniform(0.01, 0.15))")
         ctr = find_col(columns, r"ctr|click_through", money)
         if ctr:
-            ctr.update(type="formula", decimals=2,
-                       expr=f"if({impressions['name']} > 0, {clicks['name']} / {impressions['name']} * 100, 0)")
+            derive(ctr, f"if({impressions['name']} > 0, {clicks['name']} / {impressions['name']} * 100, 0)",
+                   decimals=2)
     monthly = find_col(columns, r"monthly", money)
     tenure = find_col(columns, r"tenure|months", ("int",))
     total_charges = find_col(columns, r"total", money)
     if monthly and tenure and total_charges and total_charges is not monthly:
-        total_charges.update(type="formula", expr=f"round({monthly['name']} * max({tenure['name']}, 1) * uniform(0.97, 1.03), 2)")
-    for col in columns:
-        if col["type"] == "formula":
-            for key in ("min", "max", "distribution", "mean", "std", "values", "weights", "start", "end", "method", "p"):
-                col.pop(key, None)
+        derive(total_charges, f"round({monthly['name']} * max({tenure['name']}, 1) * uniform(0.97, 1.03), 2)")
 
 
 
