@@ -90,11 +90,11 @@ SCHEMAS = {"10-column": TEN, "30-column, every type": THIRTY, "3 formulas": FORM
 CHILD = """
 import resource, sys, time, json
 sys.path.insert(0, {here!r})
-import main
-schema = main.Schema.model_validate(json.loads({schema!r}))
+import main, schema as schemas, writers
+schema = schemas.Schema.model_validate(json.loads({schema!r}))
 t = time.perf_counter()
 with open({out!r}, "wb") as f:
-    main.write_output(main.render(schema, {rows}, 1), f, {rows}, progress=False)
+    main.write_output(writers.render(schema, {rows}, 1), f, {rows}, progress=False)
 secs = time.perf_counter() - t
 print(json.dumps({{"secs": secs, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
@@ -181,18 +181,19 @@ def variety() -> None:
     import faker
 
     sys.path.insert(0, str(HERE))
-    import main
+    from rows import BLOCK_ROWS, make_block
+    from schema import Schema
 
-    schema = main.Schema.model_validate({"columns": [
+    schema = Schema.model_validate({"columns": [
         {"name": "name", "type": "faker", "method": "name"}, {"name": "city", "type": "faker", "method": "city"},
         {"name": "company", "type": "faker", "method": "company"}]})
     seen: dict[str, set] = {"name": set(), "city": set(), "company": set()}
     counts: dict[int, dict[str, int]] = {}
-    for b in range(-(-VARIETY_ROWS // main.BLOCK_ROWS)):
-        table = main.make_block(schema, 1, b, VARIETY_ROWS)
+    for b in range(-(-VARIETY_ROWS // BLOCK_ROWS)):
+        table = make_block(schema, 1, b, VARIETY_ROWS)
         for col in seen:
             seen[col].update(table.column(col).to_pylist())
-        if (b + 1) * main.BLOCK_ROWS >= NAIVE_VARIETY_ROWS and NAIVE_VARIETY_ROWS not in counts:
+        if (b + 1) * BLOCK_ROWS >= NAIVE_VARIETY_ROWS and NAIVE_VARIETY_ROWS not in counts:
             counts[NAIVE_VARIETY_ROWS] = {c: len(s) for c, s in seen.items()}
     ours = {c: len(s) for c, s in seen.items()}
     fake = faker.Faker("en_US")
@@ -205,7 +206,7 @@ def variety() -> None:
           " against per-call Faker; FACTS.md: per-call Faker per 1M gives 330k names, 91k cities, 535k companies)")
     print(f"{'column':10} {'ours @1M':>10} {'ours @100k':>11} {'Faker @100k':>12} {'ratio':>6}")
     for col in seen:
-        ours_small = counts[first][col] * NAIVE_VARIETY_ROWS / (-(-NAIVE_VARIETY_ROWS // main.BLOCK_ROWS) * main.BLOCK_ROWS)
+        ours_small = counts[first][col] * NAIVE_VARIETY_ROWS / (-(-NAIVE_VARIETY_ROWS // BLOCK_ROWS) * BLOCK_ROWS)
         print(f"{col:10} {ours[col]:>10,} {ours_small:>11,.0f} {naive[col]:>12,} {ours_small / naive[col]:>6.0%}")
 
 

@@ -1,0 +1,345 @@
+"""The HTTP API as a client meets it: headers, formats, bad requests, limits, the service token,
+concurrency and streaming (shared/CONTRACT.md, "HTTP")."""
+
+from __future__ import annotations
+
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+import main
+from testkit import (
+    COUNT_SCHEMA,
+    DESC,
+    GOOD_SCHEMA,
+    TOKEN,
+    assert_error,
+    assert_no_secret,
+    chat,
+    generate,
+    live_server,
+    llm_settings_for,
+    make_settings,
+    parse_csv,
+    schema_of,
+)
+
+
+def test_health_reports_offline_designer(client):
+    body = client.get("/health").json()
+    assert body["status"] == "ok"
+    assert body["designer"] == "offline"
+    assert "version" in body
+
+
+def test_health_reports_llm_designer_with_model_name(llm_client):
+    assert llm_client.get("/health").json()["designer"] == "llm:gpt-4o-mini"
+
+
+def test_generate_csv_headers_follow_contract(client):
+    schema = schema_of({"name": "n", "type": "int", "min": 1, "max": 9}, name="hotel_reservations")
+    resp = generate(client, schema, 12)
+    assert resp.headers["content-type"].startswith("text/csv")
+    assert "charset=utf-8" in resp.headers["content-type"].lower()
+    assert 'filename="hotel_reservations.csv"' in resp.headers["content-disposition"]
+    assert resp.headers["content-disposition"].startswith("attachment")
+    assert resp.headers["x-schema-source"] == "request"
+    assert resp.headers["x-rows"] == "12"
+    assert resp.headers.get("x-schema-key")
+
+
+@pytest.mark.parametrize("fmt,ctype", [("jsonl", "application/x-ndjson"), ("json", "application/json")])
+def test_generate_content_type_per_format(client, fmt, ctype):
+    resp = generate(client, schema_of({"name": "n", "type": "int", "min": 1, "max": 9}), 5, fmt=fmt)
+    assert resp.headers["content-type"].startswith(ctype)
+
+
+def test_schema_endpoint_result_can_be_sent_back(client):
+    designed = client.post("/schema", json={"description": DESC})
+    assert designed.status_code == 200, designed.text[:300]
+    body = designed.json()
+    assert set(body) >= {"key", "source", "schema"}
+    resp = generate(client, body["schema"], 20)
+    assert resp.headers["x-schema-source"] == "request"
+    visible = [c["name"] for c in body["schema"]["columns"] if not c.get("hidden")]
+    assert parse_csv(resp.content)[0] == visible
+
+
+def test_get_generate_with_query_parameters(client):
+    resp = client.get("/generate", params={"description": DESC, "rows": 7, "seed": 3, "format": "csv"})
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.headers["content-type"].startswith("text/csv")
+    assert len(parse_csv(resp.content)[1]) == 7
+
+
+def test_get_and_post_generate_give_same_bytes(client):
+    fields = {"description": DESC, "rows": 40, "seed": 11, "format": "csv"}
+    via_get = client.get("/generate", params=fields)
+    via_post = client.post("/generate", json=fields)
+    assert via_get.status_code == via_post.status_code == 200
+    assert via_get.content == via_post.content
+
+
+def test_request_designer_offline_makes_no_model_call(llm_client, fake_model):
+    resp = llm_client.post("/generate", json={"description": DESC, "rows": 5, "designer": "offline"})
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.headers["x-schema-source"] in ("offline", "cache")
+    assert fake_model.calls == 0
+
+
+INT_COL = {"name": "n", "type": "int", "min": 0, "max": 9}
+
+
+BAD_REQUESTS = [
+    pytest.param({"description": ""}, "description", id="empty_description"),
+    pytest.param({"description": "x" * 2001}, "description", id="description_2001_chars"),
+    pytest.param({"description": DESC, "rows": 0}, "rows", id="rows_0"),
+    pytest.param({"description": DESC, "rows": -5}, "rows", id="rows_negative"),
+    pytest.param({"description": DESC, "rows": 1_000_001}, "rows", id="rows_over_max"),
+    pytest.param({"description": DESC, "rows": "abc"}, "rows", id="rows_not_a_number"),
+    pytest.param({"description": DESC, "format": "xml"}, "format", id="unknown_format"),
+    pytest.param({"description": DESC, "locale": "xx_XX"}, "locale", id="unknown_locale"),
+    pytest.param({"description": DESC, "designer": "oracle"}, "designer", id="unknown_designer"),
+    pytest.param({"description": DESC, "seed": "abc"}, "seed", id="seed_not_a_number"),
+    pytest.param({}, "description", id="neither_description_nor_schema"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "spreadsheet"})}, "type", id="schema_unknown_type"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "int", "min": 9, "max": 1})}, "min", id="min_over_max"),
+    pytest.param({"schema": schema_of(INT_COL, INT_COL)}, "name", id="duplicate_columns"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "faker", "method": "seed_instance"})}, "method",
+                 id="forbidden_faker_method"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "faker", "method": "__class__"})}, "method",
+                 id="dunder_faker_method"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "pattern", "pattern": "#" * 65})}, "pattern",
+                 id="pattern_65_chars"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "choice", "values": [str(i) for i in range(1001)]})},
+                 "values", id="choice_1001_values"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "choice", "values": ["a", "b"], "weights": [1]})},
+                 "weights", id="weights_wrong_length"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "choice", "values": ["a", "b"], "weights": [1, -1]})},
+                 "weights", id="weights_negative"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "bool", "null_rate": 2})}, "null_rate",
+                 id="null_rate_over_1"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "float", "min": 0, "max": 1, "decimals": 11})},
+                 "decimals", id="decimals_11"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "date", "start": "yesterday-ish", "end": "today"})},
+                 "start", id="bad_date"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "formula", "expr": "__import__('os')"})}, ("expr", "formula"),
+                 id="formula_import"),
+    pytest.param({"schema": schema_of({"name": "", "type": "bool"})}, "name", id="empty_column_name"),
+    pytest.param({"schema": schema_of({"name": "n" * 65, "type": "bool"})}, "name", id="column_name_65_chars"),
+    pytest.param({"schema": schema_of({"name": "=cmd|' /C calc'!A0", "type": "bool"})}, "name", id="name_equals"),
+    pytest.param({"schema": schema_of({"name": "+x", "type": "bool"})}, "name", id="name_plus"),
+    pytest.param({"schema": schema_of({"name": "-x", "type": "bool"})}, "name", id="name_minus"),
+    pytest.param({"schema": schema_of({"name": "@x", "type": "bool"})}, "name", id="name_at"),
+    pytest.param({"schema": schema_of({"name": "\tx", "type": "bool"})}, "name", id="name_tab"),
+    pytest.param({"schema": schema_of({"name": "a\nb", "type": "bool"})}, "name", id="name_newline"),
+    pytest.param({"schema": schema_of({"name": "a\x00b", "type": "bool"})}, "name", id="name_nul"),
+    pytest.param({"schema": schema_of(*[{"name": f"c{i}", "type": "bool"} for i in range(201)])}, "column",
+                 id="too_many_columns"),
+    pytest.param({"schema": schema_of({"name": "a", "type": "formula", "expr": "b + 1"},
+                                      {"name": "b", "type": "formula", "expr": "a + 1"})}, ("itself", "cycle", "circular"),
+                 id="formula_cycle"),
+    pytest.param({"schema": schema_of({"name": "a", "type": "formula", "expr": "missing * 2"})}, "missing",
+                 id="formula_unknown_column"),
+    pytest.param({"schema": schema_of({"name": "d", "type": "date", "after": "nowhere", "min_days": 1,
+                                       "max_days": 2})}, "nowhere", id="after_unknown_column"),
+    pytest.param({"schema": schema_of({"name": "seg", "type": "choice", "values": ["a", "b"]},
+                                      {"name": "plan", "type": "choice", "values": ["x", "y"], "depends_on": "seg",
+                                       "cases": [{"when": "a", "weights": [1, 2, 3]}]})}, "weights",
+                 id="case_weights_wrong_length"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "int", "min": 0, "max": 9, "distribution": "zipf"})},
+                 "distribution", id="unknown_distribution"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "faker", "method": "sentence",
+                                       "args": {"nb_words": 10**9}})}, "nb_words", id="faker_arg_out_of_bounds"),
+    pytest.param({"schema": schema_of({"name": "n", "type": "int", "min": 1, "max": 10, "unique": True}),
+                  "rows": 20}, "unique", id="unique_impossible"),
+]
+
+
+@pytest.mark.parametrize("body,field", BAD_REQUESTS)
+def test_bad_request_gives_422_naming_field(client, body, field):
+    resp = client.post("/generate", json=body)
+    assert_error(resp, 422, field)
+
+
+@pytest.mark.parametrize("params,field", [
+    pytest.param({"description": DESC, "rows": "abc"}, "rows", id="rows_not_a_number"),
+    pytest.param({"description": DESC, "rows": 0}, "rows", id="rows_0"),
+    pytest.param({"description": DESC, "format": "xlsx"}, "format", id="unknown_format"),
+    pytest.param({"rows": 5}, "description", id="no_description"),
+])
+def test_bad_get_request_gives_422_naming_field(client, params, field):
+    assert_error(client.get("/generate", params=params), 422, field)
+
+
+def test_bad_schema_request_gives_422(client):
+    assert_error(client.post("/schema", json={"description": ""}), 422, "description")
+
+
+def test_error_never_echoes_more_than_200_chars(client):
+    marker = "".join(random.Random(1).choice("abcdefghij") for _ in range(2500))
+    resp = client.post("/generate", json={"description": marker})
+    detail = assert_error(resp, 422, "description")
+    for i in range(0, len(marker) - 201):
+        assert marker[i:i + 201] not in detail
+
+
+def test_ten_megabyte_description_gives_short_error(client):
+    resp = client.post("/generate", json={"description": "A" * 10_000_000})
+    assert_error(resp, {413, 422})
+    assert len(resp.content) < 1000
+
+
+def test_body_over_limit_gives_short_error(tmp_path):
+    settings = make_settings(tmp_path, max_body_bytes=10_000)
+    with TestClient(main.create_app(settings)) as c:
+        schema = schema_of({"name": "n", "type": "choice", "values": ["v" * 100] * 200})
+        resp = c.post("/generate", json={"schema": schema, "rows": 5})
+        assert_error(resp, {413, 422})
+        assert len(resp.content) < 1000
+
+
+def test_rows_limit_follows_settings(tmp_path):
+    with TestClient(main.create_app(make_settings(tmp_path, max_rows=100))) as c:
+        assert generate(c, schema_of(INT_COL), 100).headers["x-rows"] == "100"
+        assert_error(c.post("/generate", json={"schema": schema_of(INT_COL), "rows": 101}), 422, "rows")
+
+
+def test_columns_limit_follows_settings(tmp_path):
+    with TestClient(main.create_app(make_settings(tmp_path, max_columns=3))) as c:
+        cols = [{"name": f"c{i}", "type": "bool"} for i in range(4)]
+        assert_error(c.post("/generate", json={"schema": schema_of(*cols), "rows": 5}), 422)
+
+
+def test_deeply_nested_json_body_gives_422(client):
+    body = '{"description": "books", "rows": 5, "schema": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    resp = client.post("/generate", content=body.encode(), headers={"content-type": "application/json"})
+    assert_error(resp, 422)
+
+
+def test_invalid_json_body_gives_422(client):
+    resp = client.post("/generate", content=b'{"description": "x",', headers={"content-type": "application/json"})
+    assert_error(resp, 422)
+
+
+@pytest.fixture
+def token_client(tmp_path):
+    with TestClient(main.create_app(make_settings(tmp_path, service_token=TOKEN))) as c:
+        yield c
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("POST", "/generate", {"description": DESC, "rows": 3}),
+    ("GET", "/generate?description=books&rows=3", None),
+    ("POST", "/schema", {"description": DESC}),
+    ("GET", "/cache/stats", None),
+])
+@pytest.mark.parametrize("auth", [None, "Bearer wrong-token", f"Basic {TOKEN}", TOKEN])
+def test_token_required(token_client, method, path, body, auth):
+    headers = {"Authorization": auth} if auth else {}
+    resp = token_client.request(method, path, json=body, headers=headers)
+    assert resp.status_code == 401
+    assert_no_secret(resp, TOKEN)
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("POST", "/generate", {"description": DESC, "rows": 3}),
+    ("POST", "/schema", {"description": DESC}),
+    ("GET", "/cache/stats", None),
+])
+def test_token_accepted(token_client, method, path, body):
+    resp = token_client.request(method, path, json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert resp.status_code == 200, resp.text[:300]
+    assert_no_secret(resp, TOKEN)
+
+
+def test_health_open_without_token(token_client):
+    resp = token_client.get("/health")
+    assert resp.status_code == 200
+    assert_no_secret(resp, TOKEN)
+
+
+def test_model_calls_per_minute_limit(tmp_path, fake_model):
+    settings = llm_settings_for(tmp_path, fake_model, model_calls_per_minute=1)
+    with TestClient(main.create_app(settings)) as c:
+        assert c.post("/generate", json={"description": DESC, "rows": 3}).status_code == 200
+        limited = c.post("/generate", json={"description": "Hotel reservations with guest name", "rows": 3})
+        assert_error(limited, 429)
+        assert int(limited.headers["retry-after"]) > 0
+        hit = c.post("/generate", json={"description": DESC, "rows": 3})
+        assert hit.status_code == 200 and hit.headers["x-schema-source"] == "cache"
+        assert c.post("/generate", json={"description": "Hotels", "rows": 3, "designer": "offline"}).status_code == 200
+    assert fake_model.calls == 1
+
+
+def test_concurrency_limit_answers_503_with_retry_after(tmp_path):
+    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1))
+    big = {"schema": COUNT_SCHEMA, "rows": 1_000_000, "seed": 1}
+    small = {"schema": COUNT_SCHEMA, "rows": 3, "seed": 1}
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        with http.stream("POST", "/generate", json=big) as first:
+            assert first.status_code == 200
+            next(first.iter_bytes())
+            busy = http.post("/generate", json=small)
+            assert busy.status_code == 503
+            assert int(busy.headers["retry-after"]) > 0
+            assert isinstance(busy.json()["detail"], str)
+        deadline = time.monotonic() + 20
+        while True:  # the slot comes back once the first client has gone away
+            resp = http.post("/generate", json=small)
+            if resp.status_code == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert resp.status_code == 200
+
+
+def test_client_that_disconnects_frees_its_generation_within_a_second(tmp_path):
+    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1))
+    small = {"schema": COUNT_SCHEMA, "rows": 3, "seed": 1}
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        with http.stream("POST", "/generate", json={"schema": GOOD_SCHEMA, "rows": 1_000_000, "seed": 1}) as big:
+            next(big.iter_bytes())
+        gone = time.monotonic()
+        while http.post("/generate", json=small).status_code != 200:
+            assert time.monotonic() - gone < 1.0, "the abandoned generation still holds its slot"
+            time.sleep(0.05)
+
+
+def test_health_answers_during_large_generation(tmp_path):
+    app = main.create_app(make_settings(tmp_path))
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        with http.stream("POST", "/generate", json={"schema": GOOD_SCHEMA, "rows": 1_000_000, "seed": 1}) as big:
+            assert big.status_code == 200
+            chunks = big.iter_bytes()
+            next(chunks)
+            for _ in range(3):
+                started = time.monotonic()
+                assert httpx.get(url + "/health", timeout=5).status_code == 200
+                assert time.monotonic() - started < 1.0
+                next(chunks)
+
+
+def test_response_is_chunked_on_the_wire(tmp_path):
+    app = main.create_app(make_settings(tmp_path))
+    with live_server(app) as url:
+        resp = httpx.post(url + "/generate", json={"schema": GOOD_SCHEMA, "rows": 2000, "seed": 1}, timeout=30)
+    assert resp.status_code == 200
+    assert resp.headers.get("transfer-encoding") == "chunked"
+    assert len(parse_csv(resp.content)[1]) == 2000
+
+
+def test_model_design_does_not_block_health(tmp_path, fake_model):
+    fake_model.set(chat(GOOD_SCHEMA, delay=1.5))
+    app = main.create_app(llm_settings_for(tmp_path, fake_model, model_timeout=5))
+    with live_server(app) as url:
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(httpx.post, url + "/generate", json={"description": DESC, "rows": 3}, timeout=20)
+            time.sleep(0.3)
+            started = time.monotonic()
+            assert httpx.get(url + "/health", timeout=5).status_code == 200
+            assert time.monotonic() - started < 0.5
+            assert pending.result().status_code == 200

@@ -1,0 +1,357 @@
+"""The built-in designer on descriptions: the columns a reader expects, their values on rows, and
+each relation rule it applies."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+import numpy as np
+import pytest
+
+import designer
+from designer import OfflineDesigner
+from testkit import DESC, parse_csv, table_of
+
+
+def test_generate_from_description_offline(client):
+    resp = client.post("/generate", json={"description": DESC, "rows": 50, "seed": 1})
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.headers["x-schema-source"] in ("offline", "cache")
+    header, rows = parse_csv(resp.content)
+    assert len(rows) == 50 and len(header) >= 3
+
+
+@pytest.mark.parametrize("description, relation", [
+    ("hotel reservations with check-in date, check-out date, nights and total price",
+     lambda cols: cols["check_out_date"].get("after") == "check_in_date" and cols["nights"]["type"] == "formula"
+     and "nights" in cols["total_price"].get("expr", "")),
+    ("order lines with quantity, unit price and line total",
+     lambda cols: cols["line_total"].get("expr") == "round(quantity * unit_price, 2)"),
+    ("students with age and graduation year",
+     lambda cols: "age" in cols["graduation_year"].get("expr", "")),
+    ("customers with first name, last name and email",
+     lambda cols: all(cols[n]["type"] == "faker" and not cols[n].get("entity") for n in ("first_name", "last_name", "email"))),
+    ("employees with age, years of experience and salary",
+     lambda cols: "age" in cols["years_of_experience"].get("expr", "") and "years_of_experience" in cols["salary"].get("expr", "")),
+    ("patients with age and date of birth",
+     lambda cols: "age" in cols["date_of_birth"].get("expr", "")),
+])
+def test_built_in_designer_adds_the_obvious_relations(description, relation):
+    schema = OfflineDesigner().design(description)
+    cols = {c.name: c.model_dump(exclude_none=True) for c in schema.columns}
+    assert relation(cols), cols
+
+
+def test_hotel_relations_hold_in_the_rows(client):
+    resp = client.post("/generate", json={"description": "hotel reservations with check-in date, check-out date, "
+                                          "nights and total price", "rows": 5000, "seed": 2})
+    assert resp.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(resp.text)))
+    for row in rows:
+        nights = (date.fromisoformat(row["check_out_date"]) - date.fromisoformat(row["check_in_date"])).days
+        assert nights == int(row["nights"]) >= 1
+        assert float(row["total_price"]) > 0
+
+
+def check_cells(values: list[str], rule: tuple) -> str:
+    """'' when a column's CSV cells fit the rule a reader would expect, else why not."""
+    kind, *args = rule
+    cells = [v for v in values if v != ""]
+    if not cells:
+        return "empty"
+    if kind in ("int", "float"):
+        lo, hi = args
+        try:
+            nums = [int(v) if kind == "int" else float(v) for v in cells]
+        except ValueError:
+            return f"not {kind}: {cells[:3]}"
+        return "" if lo <= min(nums) and max(nums) <= hi and len(set(nums)) > 1 else f"{min(nums)}..{max(nums)}"
+    if kind == "one_of":
+        extra = set(cells) - set(args[0])
+        return "" if not extra else f"unexpected {sorted(extra)[:3]}"
+    if kind == "category":
+        distinct = set(cells)
+        numeric = all(re.fullmatch(r"-?[\d.]+", v) for v in cells)
+        return "" if 2 <= len(distinct) <= args[0] and not numeric else f"{len(distinct)} values {sorted(distinct)[:4]}"
+    if kind == "date":
+        years = [date.fromisoformat(v[:10]).year for v in cells]
+        return "" if args[0] <= min(years) and max(years) <= args[1] else f"years {min(years)}..{max(years)}"
+    if kind == "datetime":
+        ok = all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", v) for v in cells)
+        return "" if ok and len({v[11:] for v in cells}) > 1 else f"not timestamps {cells[:2]}"
+    if kind == "bool":
+        return "" if set(cells) == {"true", "false"} else f"not booleans {sorted(set(cells))[:3]}"
+    if kind == "email":
+        return "" if all(re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", v) for v in cells) else f"not emails {cells[:2]}"
+    if kind == "person":
+        return "" if all(len(v.split()) >= 2 and not re.search(r"\d", v) for v in cells) else f"not names {cells[:2]}"
+    if kind == "unique":
+        return "" if len(set(cells)) == len(cells) else "repeats"
+    if kind == "text":
+        return "" if sum(map(len, cells)) / len(cells) >= 20 else "too short"
+    if kind == "match":
+        return "" if all(re.fullmatch(args[0], v) for v in cells) else f"shape {cells[:2]}"
+    raise AssertionError(kind)
+
+
+YEAR_NOW = date.today().year
+MAX_DESIGNED_COLUMNS = 16       # a description of a few fields does not grow a wide table
+
+
+DESIGNER_CASES = [
+    ("Customers with name, email, age and city",
+     {"name": ("person",), "email": ("email",), "age": ("int", 18, 100), "city": ("category", 400)}),
+    ("Students with name, age between 18 and 25, major, GPA from 0 to 4, and graduation year",
+     {"age": ("int", 18, 25), "major": ("category", 60), "gpa": ("float", 0, 4), "graduation_year": ("int", 1990, YEAR_NOW + 10)}),
+    ("Patients with names, ages, blood types, medical conditions and departments",
+     {"name": ("person",), "blood_type": ("one_of", ["O+", "A+", "B+", "AB+", "O-", "A-", "B-", "AB-"]),
+      "age": ("int", 0, 110), "medical_condition": ("category", 60),
+      "department": ("one_of", ["Emergency", "Cardiology", "Oncology", "Pediatrics", "Orthopedics", "Neurology",
+                                "Radiology", "General Surgery", "Internal Medicine", "Obstetrics", "Gynecology", "ICU",
+                                "Psychiatry", "Dermatology", "Gastroenterology", "Intensive Care", "Urology",
+                                "Nephrology", "Pulmonology", "Endocrinology", "Obstetrics & Gynecology", "Ophthalmology"])}),
+    ("Employees with employee id, name, department, salary, and hire date",
+     {"employee_id": ("unique",), "name": ("person",), "department": ("category", 30),
+      "salary": ("float", 10_000, 2_000_000), "hire_date": ("date", 1960, YEAR_NOW)}),
+    ("Employee HR dataset: employee id, first name, last name, department, job title, salary range min and max",
+     {"first_name": ("match", r"[A-Za-z'-]+"), "last_name": ("match", r"[A-Za-z' -]+"), "salary_min": ("int", 10_000, 1_000_000),
+      "salary_max": ("int", 10_000, 2_000_000)}),
+    ("Social posts with number of likes, number of shares, platform and post time",
+     {"num_likes": ("int", 0, 10**9), "num_shares": ("int", 0, 10**9), "platform": ("category", 20), "post_time": ("datetime",)}),
+    ("Weather readings with temperature in celsius, humidity percentage and wind speed",
+     {"temperature_celsius": ("float", -60, 60), "humidity_percentage": ("float", 0, 100), "wind_speed": ("float", 0, 150)}),
+    ("Prescriptions with patient id, medication, dosage in mg and refills",
+     {"patient_id": ("unique",), "medication": ("category", 60)}),
+    ("Support tickets with ticket id, priority, status (open, in progress, closed), resolution time in hours and satisfaction rating 1-5",
+     {"ticket_id": ("unique",), "priority": ("category", 6), "status": ("one_of", ["open", "in progress", "closed"]),
+      "resolution_time_hours": ("float", 0, 10_000), "satisfaction_rating": ("int", 1, 5)}),
+    ("App installs with device iOS/Android, country, install date and is paying user",
+     {"device": ("one_of", ["iOS", "Android"]), "country": ("category", 60), "install_date": ("date", 2000, YEAR_NOW),
+      "is_paying_user": ("bool",)}),
+    ("Survey answers: respondent id, age between 30 and 60, satisfaction score 0-10, would recommend yes/no",
+     {"respondent_id": ("unique",), "age": ("int", 30, 60), "satisfaction_score": ("int", 0, 10), "would_recommend": ("bool",)}),
+    ("Products with SKU, product name, category, price and stock quantity",
+     {"sku": ("unique",), "product_name": ("category", 1000), "category": ("category", 40), "price": ("float", 0, 100_000),
+      "stock_quantity": ("int", 0, 10**7)}),
+    ("Bank transactions with account number, IBAN, transaction type, amount and balance",
+     {"transaction_type": ("category", 20), "amount": ("float", 0, 10**8), "iban": ("match", r"[A-Z]{2}\d{2}[A-Z0-9 ]+")}),
+    ("Flights with flight number, airline, departure airport, arrival airport, departure time and seat class",
+     {"departure_airport": ("match", r"[A-Z]{3}"), "arrival_airport": ("match", r"[A-Z]{3}"), "departure_time": ("datetime",),
+      "seat_class": ("category", 6)}),
+    ("US addresses with street address, city, state abbreviation and zip code",
+     {"state_abbreviation": ("match", r"[A-Z]{2}"), "zip_code": ("match", r"\d{5}")}),
+    ("Books with ISBN, title, author, genre, publication year and page count",
+     {"isbn": ("match", r"97[89][-\d]{10,14}"), "genre": ("category", 40), "publication_year": ("int", 1450, YEAR_NOW),
+      "page_count": ("int", 1, 5000)}),
+    ("Credit applications with applicant name, credit score, annual income and loan status (approved, denied, pending)",
+     {"applicant_name": ("person",), "credit_score": ("int", 300, 850), "annual_income": ("float", 0, 10**8),
+      "loan_status": ("one_of", ["approved", "denied", "pending"])}),
+    ("customer churn data for a telecom company", {"customer_id": ("unique",), "contract_type": ("category", 5),
+                                                  "monthly_charges": ("float", 0, 1000), "churned": ("bool",)}),
+    ("web server access logs", {"ip_address": ("match", r"\d+\.\d+\.\d+\.\d+"), "status_code": ("int", 100, 599),
+                                "timestamp": ("datetime",)}),
+    ("IoT sensor readings", {"reading_timestamp": ("datetime",), "device_id": ("unique",)}),
+    ("e-commerce orders", {"order_id": ("unique",)}),
+    ("hotel reservations with guest name, check-in date, room type and nightly rate",
+     {"guest_name": ("person",), "check_in_date": ("date", 2000, YEAR_NOW + 2), "room_type": ("category", 20),
+      "nightly_rate": ("float", 20, 5000)}),
+    ("Real estate listings with price, bedrooms, bathrooms, square feet and year built",
+     {"price": ("float", 10_000, 10**8), "bedroom": ("int", 0, 20), "bathroom": ("float", 0, 20), "square_feet": ("int", 100, 50_000),
+      "year_built": ("int", 1800, YEAR_NOW)}),
+    ("Shipments: tracking number, carrier, origin city, destination city, weight in kg, ship date and delivery date",
+     {"tracking_number": ("unique",), "carrier": ("category", 30), "weight_kg": ("float", 0, 100_000),
+      "ship_date": ("date", 2000, YEAR_NOW + 1)}),
+    ("Insurance claims with claim id, policy type, claim amount, claim status and filing date",
+     {"claim_id": ("unique",), "claim_amount": ("float", 0, 10**8), "claim_status": ("category", 10),
+      "filing_date": ("date", 2000, YEAR_NOW)}),
+    ("Marketing campaigns with campaign name, channel, impressions, clicks, conversions and spend",
+     {"channel": ("category", 20), "impression": ("int", 0, 10**10), "click": ("int", 0, 10**10), "spend": ("float", 0, 10**8)}),
+    ("Cars for sale with make, model, year, mileage, fuel type and price",
+     {"make": ("category", 60), "year": ("int", 1950, YEAR_NOW + 1), "mileage": ("int", 0, 10**6), "fuel_type": ("category", 10),
+      "price": ("float", 100, 10**7)}),
+    ("Football players with player name, team, position, goals and assists",
+     {"player_name": ("person",), "position": ("category", 20), "goal": ("int", 0, 1000), "assist": ("int", 0, 1000)}),
+    ("Movies with title, genre, release year, duration in minutes and rating out of 10",
+     {"genre": ("category", 40), "release_year": ("int", 1880, YEAR_NOW + 2), "duration_minutes": ("int", 1, 1000),
+      "rating": ("float", 0, 10)}),
+    ("Crypto trades with coin symbol, side buy/sell, price in usd, quantity and trade time",
+     {"side": ("one_of", ["buy", "sell"]), "trade_time": ("datetime",)}),
+    ("Restaurant orders with order id, table number, dish, quantity, unit price and total",
+     {"order_id": ("unique",), "dish": ("category", 200), "quantity": ("int", 1, 100)}),
+    ("Farm records with crop type, yield per hectare, rainfall in mm and soil type",
+     {"crop_type": ("category", 40), "soil_type": ("category", 20), "rainfall_mm": ("float", 0, 20_000)}),
+    ("Energy meter readings with meter id, reading time, consumption in kWh and tariff",
+     {"meter_id": ("unique",), "reading_time": ("datetime",), "consumption_kwh": ("float", 0, 10**6)}),
+    ("Manufacturing quality checks with batch id, machine id, defect count, inspection date and passed flag",
+     {"batch_id": ("unique",), "defect_count": ("int", 0, 10**6), "inspection_date": ("date", 2000, YEAR_NOW),
+      "passed_flag": ("bool",)}),
+    ("Fitness tracker data with user id, steps, calories burned, heart rate and sleep hours",
+     {"step": ("int", 0, 100_000), "calories_burned": ("float", 0, 20_000), "heart_rate": ("int", 25, 250), "sleep_hour": ("float", 0, 24)}),
+    ("Gaming sessions: player id, game mode, session length in minutes, score and level",
+     {"player_id": ("unique",), "game_mode": ("category", 20), "session_length_minutes": ("float", 0, 10_000)}),
+    ("Library loans with member name, book title, borrow date and return date",
+     {"member_name": ("person",), "borrow_date": ("date", 2000, YEAR_NOW + 1), "return_date": ("date", 2000, YEAR_NOW + 2)}),
+    ("Online course enrollments with student email, course, enrollment date, progress percentage and completed",
+     {"student_email": ("email",), "course": ("category", 200), "enrollment_date": ("date", 2000, YEAR_NOW),
+      "progress_percentage": ("float", 0, 100), "completed": ("bool",)}),
+    ("Website sessions with session id, browser, operating system, device type, page views and bounce",
+     {"browser": ("category", 20), "operating_system": ("category", 20), "device_type": ("category", 10),
+      "page_view": ("int", 0, 100_000), "bounce": ("bool",)}),
+    ("German customers with name, city and phone number", {"name": ("person",)}),
+    ("Ride share trips with driver name, rider name, pickup time, distance in miles, fare and tip",
+     {"driver_name": ("person",), "rider_name": ("person",), "pickup_time": ("datetime",), "fare": ("float", 0, 10_000)}),
+    ("Influencers: handle, platform, follower count, engagement rate percent, niche, country",
+     {"follower_count": ("int", 0, 10**10), "engagement_rate_percent": ("float", 0, 100), "niche": ("category", 60)}),
+]
+
+
+@pytest.mark.parametrize("description, expected", DESIGNER_CASES, ids=[c[0][:48] for c in DESIGNER_CASES])
+def test_built_in_designer_makes_the_columns_a_reader_expects(client, description, expected):
+    resp = client.post("/generate", json={"description": description, "rows": 400, "seed": 11, "designer": "offline"})
+    assert resp.status_code == 200, resp.text
+    rows = list(csv.reader(io.StringIO(resp.text)))
+    header, body = rows[0], rows[1:]
+    assert len(body) == 400
+    assert len(expected) <= len(header) <= MAX_DESIGNED_COLUMNS, header
+    problems = {}
+    for name, rule in expected.items():
+        found = [h for h in header if h == name or h.rstrip("s") == name or h == name + "s"]
+        if not found:
+            problems[name] = f"missing from {header}"
+            continue
+        why = check_cells([r[header.index(found[0])] for r in body], rule)
+        if why:
+            problems[name] = why
+    assert not problems, problems
+
+
+def test_schema_columns_say_which_words_they_came_from(client):
+    resp = client.post("/schema", json={"description": "Patients with blood type, age between 20 and 40 and admission date"})
+    cols = {c["name"]: c for c in resp.json()["schema"]["columns"]}
+    assert cols["blood_type"]["description"] == "blood type"
+    assert cols["age"]["description"] == "age between 20 and 40"
+    assert (cols["age"]["min"], cols["age"]["max"]) == (20, 40)
+
+
+def test_description_that_lists_nothing_gets_a_small_generic_table(client):
+    resp = client.post("/schema", json={"description": "zzz qqq"})
+    names = [c["name"] for c in resp.json()["schema"]["columns"]]
+    assert len(names) >= 4 and "email" in names
+
+
+# --- each relation rule on its own ---
+
+def drafted(*specs) -> list[dict]:
+    """Columns as the designer drafts them: name, type and that type's fields."""
+    return [dict(s) for s in specs]
+
+
+def by_name(columns: list[dict]) -> dict[str, dict]:
+    return {c["name"]: c for c in columns}
+
+
+DATE = {"type": "date", "start": "2024-01-01", "end": "2024-12-31"}
+MONEY = {"type": "float", "min": 1, "max": 500, "decimals": 2}
+
+
+def test_rule_dates_in_order_puts_an_end_after_its_start():
+    cols = drafted({"name": "order_date", **DATE}, {"name": "ship_date", **DATE})
+    designer.dates_in_order(cols, None)
+    ship = by_name(cols)["ship_date"]
+    assert (ship["after"], ship["min_days"], ship["max_days"]) == ("order_date", 0, 5)
+    assert "start" not in ship and "end" not in ship
+
+
+def test_rule_hotel_stay_counts_nights_from_the_dates():
+    cols = drafted({"name": "check_in", **DATE}, {"name": "check_out", **DATE},
+                   {"name": "nights", "type": "int", "min": 1, "max": 9}, {"name": "total_price", **MONEY})
+    designer.hotel_stay(cols, None)
+    assert by_name(cols)["nights"] == {"name": "nights", "type": "formula", "expr": "check_out - check_in"}
+    assert by_name(cols)["nightly_rate"]["hidden"] is True
+
+
+def test_rule_line_total_is_quantity_times_price():
+    cols = drafted({"name": "quantity", "type": "int", "min": 1, "max": 5}, {"name": "unit_price", **MONEY},
+                   {"name": "total", **MONEY})
+    designer.line_total(cols, None)
+    assert by_name(cols)["total"]["expr"] == "round(quantity * unit_price, 2)"
+
+
+def test_rule_birth_date_from_age_agrees():
+    cols = drafted({"name": "age", "type": "int", "min": 20, "max": 60}, {"name": "birth_date", **DATE})
+    designer.birth_date_from_age(cols, None)
+    assert "age" in by_name(cols)["birth_date"]["expr"]
+
+
+@pytest.mark.parametrize("domain, sign", [("education", "+"), (None, "-")])
+def test_rule_graduation_year_from_age_depends_on_domain(domain, sign):
+    cols = drafted({"name": "age", "type": "int", "min": 18, "max": 60},
+                   {"name": "graduation_year", "type": "int", "min": 1990, "max": 2030})
+    designer.graduation_year_from_age(cols, domain)
+    assert by_name(cols)["graduation_year"]["expr"].startswith(f"year(today()) {sign}")
+
+
+def test_rule_experience_from_age_never_exceeds_years_since_twenty():
+    cols = drafted({"name": "age", "type": "int", "min": 20, "max": 60},
+                   {"name": "years_experience", "type": "int", "min": 0, "max": 40})
+    designer.experience_from_age(cols, None)
+    assert by_name(cols)["years_experience"]["expr"] == "min(randint(0, max(age - 20, 0)), 45)"
+
+
+def test_rule_salary_from_experience_grows_inside_its_range():
+    cols = drafted({"name": "years_experience", "type": "int", "min": 0, "max": 30},
+                   {"name": "salary", "type": "float", "min": 40000, "max": 90000})
+    designer.salary_from_experience(cols, None)
+    salary = by_name(cols)["salary"]["expr"]
+    assert "years_experience" in salary and "40000" in salary and "90000" in salary
+
+
+def test_rule_stock_day_brackets_open_and_close():
+    cols = drafted({"name": "open", **MONEY}, {"name": "high", **MONEY}, {"name": "low", **MONEY},
+                   {"name": "close", **MONEY})
+    designer.stock_day(cols, None)
+    table = table_of({"columns": cols}, 5000)
+    o, h, lo, c = (np.array(table.column(n).to_pylist()) for n in ("open", "high", "low", "close"))
+    assert np.all(h >= np.maximum(o, c) - 0.01) and np.all(lo <= np.minimum(o, c) + 0.01)
+
+
+def test_rule_min_max_pairs_keep_the_maximum_above():
+    cols = drafted({"name": "min_price", **MONEY}, {"name": "max_price", **MONEY})
+    designer.min_max_pairs(cols, None)
+    table = table_of({"columns": cols}, 5000)
+    assert all(hi > lo for lo, hi in zip(table.column("min_price").to_pylist(), table.column("max_price").to_pylist()))
+
+
+def test_rule_country_of_place_is_where_the_city_is():
+    cols = drafted({"name": "city", "type": "faker", "method": "city"}, {"name": "zip", "type": "faker", "method": "zipcode"},
+                   {"name": "country", "type": "choice", "values": ["France", "Peru"]})
+    designer.country_of_place(cols, None)
+    assert by_name(cols)["country"] == {"name": "country", "type": "faker", "method": "country"}
+
+
+def test_rule_ad_funnel_narrows():
+    cols = drafted({"name": "impressions", "type": "int", "min": 100, "max": 100000},
+                   {"name": "clicks", "type": "int", "min": 0, "max": 5000},
+                   {"name": "conversions", "type": "int", "min": 0, "max": 500}, {"name": "ctr", "type": "float", "min": 0, "max": 100})
+    designer.ad_funnel(cols, None)
+    table = table_of({"columns": cols}, 5000)
+    imp, clk, conv = (np.array(table.column(n).to_pylist()) for n in ("impressions", "clicks", "conversions"))
+    assert np.all(clk <= imp) and np.all(conv <= clk)
+
+
+def test_rule_total_charges_are_monthly_times_tenure():
+    cols = drafted({"name": "monthly_charges", **MONEY}, {"name": "tenure_months", "type": "int", "min": 1, "max": 72},
+                   {"name": "total_charges", **MONEY})
+    designer.total_charges(cols, None)
+    table = table_of({"columns": cols}, 5000)
+    m, t, tot = (np.array(table.column(n).to_pylist()) for n in ("monthly_charges", "tenure_months", "total_charges"))
+    assert np.all(np.abs(tot / (m * t) - 1) <= 0.031)
+
+
+def test_every_relation_rule_has_its_own_test():
+    tested = {name.removeprefix("test_rule_") for name in globals() if name.startswith("test_rule_")}
+    for rule in designer.RELATIONS:
+        assert any(t.startswith(rule.__name__) for t in tested), rule.__name__
