@@ -93,7 +93,6 @@ def test_request_designer_offline_makes_no_model_call(llm_client, fake_model):
 
 INT_COL = {"name": "n", "type": "int", "min": 0, "max": 9}
 
-
 BAD_REQUESTS = [
     pytest.param({"description": ""}, "description", id="empty_description"),
     pytest.param({"description": "x" * 2001}, "description", id="description_2001_chars"),

@@ -100,7 +100,6 @@ def check_cells(values: list[str], rule: tuple) -> str:
 YEAR_NOW = date.today().year
 MAX_DESIGNED_COLUMNS = 16       # a description of a few fields does not grow a wide table
 
-
 DESIGNER_CASES = [
     ("Customers with name, email, age and city",
      {"name": ("person",), "email": ("email",), "age": ("int", 18, 100), "city": ("category", 400)}),

@@ -23,16 +23,12 @@ from testkit import HERE, stop_process
 
 PAGE_DIR = HERE
 
-
 PAGE_CHROMIUM = "/usr/bin/chromium"
-
 
 PAGE_CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                       "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-
 PAGE_SHOTS = os.environ.get("PAGE_SHOTS")  # a folder to keep screenshots of each state in, when set
-
 
 PAGE_HOTEL = "button[data-example='Hotel reservations']"
 

@@ -28,28 +28,21 @@ from schema import Schema
 
 HERE = Path(__file__).resolve().parent
 
-
 SECRET = "sk-test-SECRET123"
-
 
 TOKEN = "tok-Very-Private-42"
 
-
 MAX_DETAIL = 300
-
 
 CHAT_ROLE = "assistant"
 
-
 DESC = "Customer list with full name, email address, phone number, city, and signup date"
-
 
 SETTINGS_ENV = [
     "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "DESIGNER", "SCHEMA_CACHE", "CACHE_ENABLED",
     "MAX_ROWS", "HOST", "PORT", "LOG_LEVEL", "MODEL_TIMEOUT", "MODEL_MAX_RETRIES", "SERVICE_TOKEN",
     "MAX_BODY_BYTES", "MAX_COLUMNS", "MAX_CONCURRENT_GENERATIONS", "MODEL_CALLS_PER_MINUTE",
 ]
-
 
 GOOD_SCHEMA = {
     "name": "customers",
@@ -64,9 +57,7 @@ GOOD_SCHEMA = {
     ],
 }
 
-
 GOOD_NAMES = [c["name"] for c in GOOD_SCHEMA["columns"]]
-
 
 # Every column field of the contract; the strict rendering of a schema carries all of them.
 COLUMN_FIELDS = [
@@ -75,7 +66,6 @@ COLUMN_FIELDS = [
     "p", "end", "pattern", "expr", "after", "min_days", "max_days", "depends_on", "cases", "entity",
     "hidden",
 ]
-
 
 FORBIDDEN_METHODS = {
     "seed_instance", "seed", "__class__", "pystr_format", "binary", "pylist", "random_int", "format",
@@ -132,7 +122,6 @@ def api_error(status: int, message: str, headers=None) -> dict:
 
 
 STALL = {"kind": "stall", "seconds": 20}
-
 
 CUT = {"kind": "cut"}
 
@@ -441,6 +430,5 @@ COUNT_SCHEMA = schema_of(
     {"name": "secret", "type": "int", "min": 0, "max": 5, "hidden": True},
     name="counted",
 )
-
 
 VISIBLE = ["id", "first_name", "score", "plan", "day"]
