@@ -26,7 +26,8 @@ from typing import Any
 
 from errors import clip
 from fakes import PERSON_METHODS
-from schema import MAX_CHOICE_VALUES, Schema, load_schema, snake
+from columns import MAX_CHOICE_VALUES
+from schema import Schema, load_schema, snake
 
 VOCAB_PATH = Path(__file__).resolve().parent / "vocab.json"
 MAX_DRAFT_COLUMNS = 10_000      # the designer's own limit; the service's MAX_COLUMNS applies after

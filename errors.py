@@ -21,7 +21,12 @@ class ServiceError(Exception):
 
 
 class SchemaError(ServiceError, ValueError):
-    """A request, schema or file breaks a rule of the contract."""
+    """A request, schema or file breaks a rule of the contract; `field` is the path of the field
+    it concerns when there is one ("rows", "schema.columns.2.min"), for a page to mark it."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class ModelError(ServiceError):

@@ -14,15 +14,21 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import json
+import math
+import random
 import re
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import faker
+import faker.config
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,6 +36,99 @@ import pyarrow.compute as pc
 from errors import SchemaError, clip
 
 PLACES_PATH = Path(__file__).resolve().parent / "places.json"
+
+
+# --- the allowlist: which Faker methods a schema may name, and with which arguments ---
+
+# Provider methods that build structures, call back into the generator, or exist to be the
+# `choice`, `int` and `pattern` types: never callable by name from a schema.
+FAKER_DENIED = set("""
+binary zip tar image json json_bytes xml csv tsv psv dsv fixed_width profile simple_profile
+pystruct pydict pylist pyiterable pytuple pyset pyobject enum pystr_format words sentences
+paragraphs texts location_on_land local_latlng latlng random_element random_elements random_int
+random_digit random_digit_not_null random_digit_or_empty random_digit_not_null_or_empty
+random_number random_letter random_letters random_lowercase_letter random_uppercase_letter
+random_choices random_sample randomize_nb_elements numerify lexify bothify hexify
+seed seed_instance seed_locale format parse set_arguments get_arguments del_arguments
+set_formatter get_formatter add_provider get_providers provider optional unique weights
+""".split())
+FAKER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+FAKER_SCALARS = (str, int, float, bool, date, datetime, timedelta)
+# Numeric arguments a schema may pass, with the bound each must respect: sizes that grow the
+# work or the value (a path's depth, a text's length) are capped so one cell stays cheap.
+FAKER_ARG_LIMITS: dict[str, tuple[float, float]] = {
+    "length": (0, 128), "max_chars": (5, 256), "max_nb_chars": (5, 500), "min_chars": (0, 256),
+    "nb_sentences": (1, 10), "nb_words": (1, 50), "digits": (1, 18), "right_digits": (0, 10),
+    "left_digits": (1, 15), "min_value": (-1e12, 1e12), "max_value": (-1e12, 1e12),
+    "minimum_age": (0, 120), "maximum_age": (0, 120), "depth": (1, 10), "deep": (1, 10),
+    "levels": (1, 5), "step": (1, 1e12), "chance_of_getting_true": (0, 100), "truth_probability": (0, 100),
+    "radius": (0, 90), "width": (1, 10_000), "height": (1, 10_000),
+}
+FAKER_ARG_DEFAULT_LIMIT = (-1e6, 1e6)
+# Arguments that take lists or objects, or reseed Python's global random: never from a schema.
+FAKER_ARGS_DENIED = {"seed", "ext_word_list", "allowed_path_traversal_elements", "prefixes", "schemes",
+                     "tzinfo", "cast_to", "elements", "value_types", "allowed_types"}
+FAKER_ARG_DATE = re.compile(r"^((19|20)\d\d-\d\d-\d\d|[+-]\d{1,5}[dwmy]|today|now)$")
+FAKER_STR_ARG = re.compile(r"^[A-Za-z0-9 _.,:/-]{0,64}$")
+FAKER_LOCALES = frozenset(faker.config.AVAILABLE_LOCALES)
+MAX_EXAMPLE_CHARS = 60
+KINDS = [(bool, "bool"), (int, "int"), (float, "float"), (datetime, "datetime"), (date, "date")]
+
+
+@dataclass(frozen=True)
+class FakerMethod:
+    args: frozenset[str]        # the arguments it declares
+    kind: str                   # what a formula reads from it: int, float, bool, date, datetime or str
+    example: str                # one value, for people choosing a method
+
+
+@functools.cache
+def faker_methods(locale: str = "en_US") -> dict[str, FakerMethod]:
+    """Provider methods callable with no arguments that give one scalar. Probing calls each
+    candidate once (a quarter of a second), so it runs on first use, not at import."""
+    fake = faker.Faker(locale)
+    fake.seed_instance(0)
+    generator = fake[locale] if hasattr(fake, "__getitem__") else fake
+    allowed: dict[str, FakerMethod] = {}
+    for provider in generator.get_providers():
+        for name in dir(provider):
+            if not FAKER_NAME.match(name) or name in FAKER_DENIED or name in allowed:
+                continue
+            method = getattr(provider, name, None)
+            if not inspect.ismethod(method) or name in vars(faker.providers.BaseProvider):
+                continue
+            params = inspect.signature(method).parameters.values()
+            if any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                   for p in params):
+                continue
+            try:
+                value = method()
+            except Exception:  # a method that cannot run bare is not offered
+                continue
+            if isinstance(value, FAKER_SCALARS) or type(value).__name__ == "Decimal":
+                declared = frozenset(p.name for p in params if p.kind is p.KEYWORD_ONLY
+                                     or p.kind is p.POSITIONAL_OR_KEYWORD)
+                kind = next((k for t, k in KINDS if isinstance(value, t)), "str")
+                allowed[name] = FakerMethod(declared, kind, clip(value, MAX_EXAMPLE_CHARS))
+    return allowed
+
+
+def check_faker_args(method: str, args: dict[str, Any]) -> None:
+    declared = faker_methods()[method].args
+    for key, value in args.items():
+        if key not in declared or key in FAKER_ARGS_DENIED:
+            raise SchemaError(f"faker method {method!r} takes no argument {clip(key, 40)!r}")
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, (int, float)):
+            lo, hi = FAKER_ARG_LIMITS.get(key, FAKER_ARG_DEFAULT_LIMIT)
+            if not (math.isfinite(value) and lo <= value <= hi):
+                raise SchemaError(f"faker argument {key!r}={clip(value, 40)} is outside {lo:g}..{hi:g}")
+        elif isinstance(value, str):
+            if key in FAKER_ARG_LIMITS or not (FAKER_ARG_DATE.match(value) or FAKER_STR_ARG.match(value)):
+                raise SchemaError(f"faker argument {key!r}={clip(value, 40)!r} is not allowed")
+        else:
+            raise SchemaError(f"faker argument {key!r} must be a number, text or true/false")
 
 # Faker rebuilds its weight lists on every call (84% of name()'s time): these recipes sample the
 # same locale tables with numpy, keyed by the provider module that defines the method, so a
@@ -156,7 +255,12 @@ class FakerLocale:
         self.fake = faker.Faker(locale)
         self.gen = self.fake[locale]
         self.pools: dict[tuple[int, str], Pool | None] = {}
-        self.lock = threading.Lock()  # Faker instances hold one random state: one caller at a time
+        self.local = threading.local()  # a Faker holds one random state: one per thread, no waiting
+
+    def own_faker(self) -> Any:
+        if getattr(self.local, "fake", None) is None:
+            self.local.fake = faker.Faker(self.locale)
+        return self.local.fake
 
     def provider(self, method: str) -> Any:
         bound = getattr(self.gen, method, None)
@@ -187,15 +291,33 @@ class FakerLocale:
                 return self.call_each(local, args, n, seed)
             if self.locale != "en_US":
                 return faker_locale("en_US").call_each(method, args, n, seed)
+        fake = self.own_faker()
         try:
-            with self.lock:
-                self.fake.seed_instance(seed)
-                func = getattr(self.gen, method)
+            fake.seed_instance(seed)
+            func = getattr(fake[self.locale], method)
+            if uses_global_random(func):
+                with GLOBAL_RANDOM_LOCK:  # a few providers draw from Python's shared `random`
+                    state = random.getstate()
+                    random.seed(seed)
+                    try:
+                        values = [func(**args) for _ in range(n)]
+                    finally:
+                        random.setstate(state)
+            else:
                 values = [func(**args) for _ in range(n)]
         except Exception as err:  # arguments Faker rejects at call time
             raise SchemaError(f"faker method {method!r} failed for locale {self.locale}: "
                               f"{type(err).__name__}: {clip(err, 80)}") from None
         return scalars_to_array(values)
+
+
+GLOBAL_RANDOM_LOCK = threading.Lock()
+
+
+def uses_global_random(func: Any) -> bool:
+    """Whether a provider method's module imports Python's `random` (and so ignores our seed)."""
+    module = sys.modules.get(getattr(func, "__module__", "") or "")
+    return getattr(module, "random", None) is random
 
 
 LOCAL_METHOD_NAMES = {"zipcode": ("postcode",), "postcode": ("zipcode",),

@@ -19,6 +19,7 @@ Faker releases (the dependency is pinned for that).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import fcntl
 import hashlib
@@ -33,7 +34,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -44,8 +45,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from designer import OfflineDesigner
 from errors import ModelError, ModelUnavailable, SchemaError, ServiceError, TooBusy, Unauthorized, clip
 from rows import BLOCK_ROWS
-from schema import FAKER_LOCALES, Column, Schema, faker_methods, load_schema, snake, validation_message
-from writers import FORMATS, render, writer_for
+from fakes import FAKER_LOCALES, faker_methods
+from schema import Column, Schema, describe_errors, load_schema, plain_error, snake
+from writers import Output, format_names
 
 VERSION = "1.0.0"
 HERE = Path(__file__).resolve().parent
@@ -85,7 +87,9 @@ class Settings(BaseSettings):
     service_token: SecretStr | None = None       # when set, every endpoint but /health needs it
     max_body_bytes: int = Field(1_000_000, ge=1024)   # largest request body
     max_columns: int = Field(200, ge=1)          # most columns one schema may have
-    max_concurrent_generations: int = Field(4, ge=1)  # beyond it /generate answers 503
+    max_concurrent_generations: int = Field(4, ge=1)  # generations at once; others wait their turn
+    max_queued_generations: int = Field(64, ge=0)     # requests that may wait for a turn; beyond, 503
+    queue_wait_seconds: float = Field(10.0, ge=0)     # how long a request waits for a turn, then 503
     model_calls_per_minute: int = Field(30, ge=1)     # cache misses sent to the model
 
 
@@ -405,7 +409,7 @@ def cache_key(description: str, identity: str) -> str:
 
 
 def schema_key(schema: Schema) -> str:
-    return hashlib.sha256(schema.model_dump_json().encode()).hexdigest()[:24]
+    return hashlib.sha256(json.dumps(schema.public(), sort_keys=True).encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -427,6 +431,7 @@ class Designers:
         self.cache = SchemaCache(settings.schema_cache, settings.cache_enabled)
         self.key_locks: dict[str, threading.Lock] = {}
         self.locks_guard = threading.Lock()
+        self.waiting: dict[str, asyncio.Lock] = {}  # requests for one new description wait here, holding no thread
 
     def choose(self, requested: str | None) -> OfflineDesigner | ModelDesigner:
         choice = requested or self.settings.designer
@@ -457,15 +462,38 @@ class Designers:
             self.cache.put(key, schema, source, description)
         return Designed(key, source, schema)
 
+    async def design_async(self, description: str, requested: str | None = None) -> Designed:
+        """design() for the event loop: one thread designs, the other requests for the same
+        description wait on the loop and then read the cache."""
+        key = cache_key(description, self.choose(requested).identity)
+        lock = self.waiting.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                return await run_in_threadpool(self.design, description, requested)
+        finally:
+            if not lock.locked():
+                self.waiting.pop(key, None)
+
+    async def prepared(self, req: GenerateRequest) -> Job:
+        designed = None
+        if req.schema_ is None and req.description:
+            designed = await self.design_async(req.description, req.designer)
+        return await run_in_threadpool(prepare, req, self, True, designed)
+
 
 def check_limits(schema: Schema, settings: Settings) -> None:
-    if len(schema.columns) > settings.max_columns:
-        raise SchemaError(f"schema has {len(schema.columns)} columns; at most {settings.max_columns} are allowed")
+    for table in schema.tables or []:
+        if len(table.columns) > settings.max_columns:
+            raise SchemaError(f"table {table.name!r} has {len(table.columns)} columns; at most "
+                              f"{settings.max_columns} are allowed")
 
 
 # --- requests: one preparation for HTTP and the command line ---
 
-Format = Literal[tuple(FORMATS)]  # type: ignore[valid-type]
+Format = Literal[tuple(format_names())]  # type: ignore[valid-type]
+Dialect = Literal["postgres", "sqlite", "mysql"]
+DEFAULT_ROWS = 1000
+DATASET_ROWS_FACTOR = 20        # all tables of one request together: at most this many times MAX_ROWS
 DesignerName = Literal["auto", "llm", "offline"]
 MAX_SEED = 2**64
 
@@ -477,9 +505,14 @@ class GenerateRequest(BaseModel):
 
     description: str | None = Field(None, min_length=1, max_length=MAX_DESCRIPTION_CHARS,
                                     examples=["Hotel reservations with guest name, check-in date, room type and nightly rate"])
-    rows: int = Field(1000, ge=1, description="how many rows, 1..MAX_ROWS")
-    seed: int | None = Field(None, ge=-(2**63), lt=MAX_SEED, description="same seed + same schema -> same bytes")
+    rows: int | None = Field(None, ge=1, description="rows of the main table, 1..MAX_ROWS; default: the main "
+                                                     "table's own rows, else 1000")
+    seed: int | None = Field(None, ge=-(2**63), lt=MAX_SEED, description="same seed + same schema -> same bytes; "
+                                                                          "digits as text are accepted")
     format: Format = "csv"
+    table: str | None = Field(None, max_length=64, description="one table of a dataset, the same bytes as its file "
+                                                               "in the ZIP")
+    dialect: Dialect = "postgres"
     locale: str | None = Field(None, max_length=20, description="a Faker locale such as de_DE")
     schema_: Schema | None = Field(None, alias="schema", description="use this schema; no design step")
     designer: DesignerName | None = None
@@ -495,46 +528,61 @@ class GenerateRequest(BaseModel):
     @classmethod
     def _unwrap(cls, value: Any) -> Any:
         """Accept /schema's whole answer ({key, source, schema}) as well as the schema itself."""
-        if isinstance(value, dict) and "columns" not in value and isinstance(value.get("schema"), dict):
+        if isinstance(value, dict) and "columns" not in value and "tables" not in value \
+                and isinstance(value.get("schema"), dict):
             return value["schema"]
         return value
 
 
 @dataclass
 class Job:
-    """A checked request: what to make and how to write it."""
+    """A checked request: its schema, and the output already planned and checked."""
 
     designed: Designed
     rows: int
     seed: int
-    format: str
-    locale: str | None
+    output: Output
 
     @property
     def filename(self) -> str:
-        return f"{self.designed.schema.name}.{FORMATS[self.format].extension}"
+        return self.output.filename
 
     def chunks(self) -> Iterator[bytes]:
-        return render(self.designed.schema, self.rows, self.seed, self.format, locale=self.locale)
+        return self.output.chunks()
 
 
-def prepare(req: GenerateRequest, designers: Designers) -> Job:
-    """Every rule a request must meet, then its schema (given, cached or designed) and seed."""
+def prepare(req: GenerateRequest, designers: Designers, cap_rows: bool = True,
+            designed: Designed | None = None) -> Job:
+    """Every rule a request must meet, then its schema (given, cached or designed), its seed and
+    its planned output: whatever can be refused is refused here, before a byte is sent."""
     settings = designers.settings
-    if req.rows > settings.max_rows:
-        raise SchemaError(f"rows: {req.rows} is more than MAX_ROWS ({settings.max_rows})")
+    if cap_rows and req.rows is not None and req.rows > settings.max_rows:
+        raise SchemaError(f"rows: {req.rows:,} is more than this service gives in one request "
+                          f"({settings.max_rows:,}); the command line has no such limit", field="rows")
     if req.locale is not None and req.locale not in FAKER_LOCALES:
-        raise SchemaError(f"locale: unknown locale {clip(req.locale, 20)!r}; use one such as en_US or de_DE")
+        raise SchemaError(f"locale: {clip(req.locale, 20)!r} is not a locale this service knows; use one "
+                          "such as en_US, de_DE or ja_JP", field="locale")
     if req.schema_ is not None:
         check_limits(req.schema_, settings)
         designed = Designed(schema_key(req.schema_), "request", req.schema_)
+    elif designed is not None:
+        pass
     elif req.description:
         designed = designers.design(req.description, req.designer)
     else:
-        raise SchemaError("description: give a description or a schema")
-    writer_for(req.format, designed.schema)
+        raise SchemaError("give a description or a schema", field="description")
+    rows = req.rows or designed.schema.main_table().rows or DEFAULT_ROWS
+    if cap_rows:
+        rows = min(rows, settings.max_rows)
     seed = req.seed if req.seed is not None else secrets.randbits(63)
-    return Job(designed, req.rows, seed, req.format, req.locale)
+    output = Output(designed.schema, rows, seed, req.format, req.table, req.locale, req.dialect)
+    total = sum(output.plan.sizes.values())
+    if cap_rows and total > settings.max_rows * DATASET_ROWS_FACTOR:
+        biggest = max(output.plan.sizes, key=output.plan.sizes.get)  # type: ignore[arg-type]
+        raise SchemaError(f"this dataset would have {total:,} rows in all ({biggest!r} alone "
+                          f"{output.plan.sizes[biggest]:,}); one request makes at most "
+                          f"{settings.max_rows * DATASET_ROWS_FACTOR:,}: ask for fewer rows", field="rows")
+    return Job(designed, rows, seed, output)
 
 
 def request_from(fields: dict[str, Any]) -> GenerateRequest:
@@ -542,12 +590,13 @@ def request_from(fields: dict[str, Any]) -> GenerateRequest:
     try:
         return GenerateRequest.model_validate(fields)
     except ValidationError as err:
-        raise SchemaError(validation_message(err)) from None
+        raise plain_error(err, fields) from None
 
 
 # --- HTTP ---
 
 from fastapi import Depends, FastAPI, Query, Request  # noqa: E402  (kept beside the routes they serve)
+from fastapi.concurrency import run_in_threadpool  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse  # noqa: E402
 from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
@@ -629,10 +678,6 @@ class RequestTooLarge(Exception):
     pass
 
 
-def get_designers(request: Request) -> Designers:
-    return request.app.state.designers
-
-
 def authorised(request: Request) -> None:
     """With SERVICE_TOKEN set, a request needs `Authorization: Bearer <token>` (constant-time check)."""
     token = request.app.state.settings.service_token
@@ -644,35 +689,81 @@ def authorised(request: Request) -> None:
 
 
 Auth = Annotated[None, Depends(authorised)]
-DesignersDep = Annotated[Designers, Depends(get_designers)]
+
+
+class Slots:
+    """Generations at once, and a fair queue for the requests waiting for one: a request waits
+    its turn (first come, first served) for at most `wait` seconds, and is refused at once only
+    when the queue is full. Waiting holds no thread; everything runs on the event loop."""
+
+    def __init__(self, size: int, queue: int, wait: float):
+        self.free, self.queue, self.wait = size, queue, wait
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        if self.free > 0 and not self.waiters:
+            self.free -= 1
+            return
+        if len(self.waiters) >= self.queue:
+            raise TooBusy(f"the service is busy ({len(self.waiters)} requests are waiting); try again shortly",
+                          503, RETRY_AFTER_BUSY_SECONDS)
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiters.append(turn)
+        try:
+            await asyncio.wait_for(asyncio.shield(turn), self.wait)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            if turn.done() and not turn.cancelled():
+                self.release()  # the slot came just as the wait ended: pass it on
+            else:
+                turn.cancel()
+                with contextlib.suppress(ValueError):
+                    self.waiters.remove(turn)
+            raise TooBusy(f"the service is busy: no generation slot came free within {self.wait:g} s; "
+                          "try again shortly", 503, RETRY_AFTER_BUSY_SECONDS) from None
+
+    def release(self) -> None:
+        while self.waiters:
+            turn = self.waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.free += 1
 
 
 def create_app(settings: Settings | None = None, model_client: Any = None) -> FastAPI:
-    """The service: one Designers and one generation pool per app, so tests make their own."""
+    """The service: one Designers and one set of generation slots per app, so tests make their own."""
     settings = settings or Settings()
     designers = Designers(settings, model_client)
-    pool = threading.BoundedSemaphore(settings.max_concurrent_generations)
+    slots = Slots(settings.max_concurrent_generations, settings.max_queued_generations, settings.queue_wait_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         log.info("designer %s, cache %s, max rows %d", designers.describe(),
-                 settings.schema_cache if settings.cache_enabled else "off", settings.max_rows)
+                 designers.cache.path if designers.cache.enabled else "off", settings.max_rows)
         yield
 
     app = FastAPI(title="Synthetic data from a description", version=VERSION, lifespan=lifespan,
-                  description="Describe a dataset in plain English; get realistic rows as CSV, JSON Lines or JSON.")
+                  description="Describe a dataset in plain English, give SQL tables or a sample; get realistic "
+                              "rows as CSV, JSON Lines, JSON, Parquet, Excel, SQL or a ZIP of tables.")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.state.designers = designers
     app.state.settings = settings
+    app.state.slots = slots
+
+    def answer(err: ServiceError) -> JSONResponse:
+        body: dict[str, Any] = {"detail": redact(clip(str(err), MAX_DETAIL_CHARS), settings)}
+        if isinstance(err, SchemaError) and err.field:
+            body["field"] = err.field
+        return JSONResponse(body, err.status, err.headers())
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, err: ServiceError) -> JSONResponse:
-        return JSONResponse({"detail": redact(clip(str(err), MAX_DETAIL_CHARS), settings)}, err.status, err.headers())
+        return answer(err)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
         if err.status_code == 400:  # a body that is not JSON at all breaks the request's rules too
-            return JSONResponse({"detail": "body: not valid JSON, or nested too deeply"}, 422)
+            return JSONResponse({"detail": "the body is not valid JSON, or is nested too deeply"}, 422)
         return JSONResponse({"detail": str(err.detail)}, err.status_code, getattr(err, "headers", None))
 
     @app.exception_handler(RecursionError)
@@ -681,77 +772,98 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:
-        first = err.errors()[0] if err.errors() else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
-        msg = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-        return JSONResponse({"detail": clip(f"{where}: {msg}" if where else msg, 300)}, 422)
+        errors = [dict(e, loc=tuple(p for p in e.get("loc", ()) if p not in ("body", "query")))
+                  for e in err.errors()]
+        body = err.body if isinstance(err.body, dict) else dict(request.query_params)
+        return answer(describe_errors(errors, body))
 
-    def stream(req: GenerateRequest, designers: Designers) -> StreamingResponse:
-        job = prepare(req, designers)
-        if not pool.acquire(blocking=False):
-            raise TooBusy(f"{settings.max_concurrent_generations} generations are running; try again shortly",
-                          503, RETRY_AFTER_BUSY_SECONDS)
+    async def stream(req: GenerateRequest) -> StreamingResponse:
+        job = await designers.prepared(req)
+        await slots.acquire()
         try:
             chunks = job.chunks()
-            first = next(chunks)  # whatever can fail, fails before the 200 goes out
+            first = await run_in_threadpool(next, chunks)  # whatever can fail, fails before the 200 goes out
         except BaseException:
-            pool.release()
+            slots.release()
             raise
 
-        def body() -> Iterator[bytes]:
+        async def body() -> AsyncIterator[bytes]:
+            """Released in `finally` as soon as the client hangs up: the task is cancelled, not
+            left for the garbage collector."""
             try:
                 yield first
-                yield from chunks
+                while True:
+                    chunk = await run_in_threadpool(next, chunks, None)
+                    if chunk is None:
+                        break
+                    yield chunk
             finally:
-                pool.release()
+                slots.release()
+                with contextlib.suppress(ValueError):  # still running in its thread: it ends by itself
+                    chunks.close()
 
         headers = {"Content-Disposition": f'attachment; filename="{job.filename}"', "X-Schema-Key": job.designed.key,
                    "X-Schema-Source": job.designed.source, "X-Rows": str(job.rows), "X-Seed": str(job.seed)}
-        return StreamingResponse(body(), media_type=FORMATS[job.format].media_type, headers=headers)
+        return StreamingResponse(body(), media_type=job.output.media_type, headers=headers)
 
     stream_doc = {200: {"content": {"text/csv": {"example": CSV_EXAMPLE}} | {
-                            w.media_type.split(";")[0]: {} for w in FORMATS.values() if w.extension != "csv"},
+                            t: {} for t in ("application/x-ndjson", "application/json", "application/zip",
+                                            "application/vnd.apache.parquet", "application/sql")},
                         "description": "the rows, streamed"}} | ERROR_RESPONSES
 
     @app.post("/generate", response_class=StreamingResponse, responses=stream_doc)
-    def generate_post(req: GenerateRequest, designers: DesignersDep, _: Auth) -> StreamingResponse:
+    async def generate_post(req: GenerateRequest, _: Auth) -> StreamingResponse:
         """Make rows for a description (designed once, then cached) or for a given schema."""
-        return stream(req, designers)
+        return await stream(req)
 
     @app.get("/generate", response_class=StreamingResponse, responses=stream_doc)
-    def generate_get(designers: DesignersDep, _: Auth,
-                     description: Annotated[str | None, Query(min_length=1, max_length=MAX_DESCRIPTION_CHARS)] = None,
-                     rows: Annotated[int, Query(ge=1)] = 1000,
-                     seed: Annotated[int | None, Query(ge=-(2**63), lt=MAX_SEED)] = None,
-                     format: Format = "csv",
-                     locale: Annotated[str | None, Query(max_length=20)] = None,
-                     designer: DesignerName | None = None) -> StreamingResponse:
+    async def generate_get(_: Auth,
+                           description: Annotated[str | None, Query(min_length=1, max_length=MAX_DESCRIPTION_CHARS)] = None,
+                           rows: Annotated[int | None, Query(ge=1)] = None,
+                           seed: Annotated[int | None, Query(ge=-(2**63), lt=MAX_SEED)] = None,
+                           format: Format = "csv",
+                           table: Annotated[str | None, Query(max_length=64)] = None,
+                           dialect: Dialect = "postgres",
+                           locale: Annotated[str | None, Query(max_length=20)] = None,
+                           designer: DesignerName | None = None) -> StreamingResponse:
         """The same as POST, with query parameters, so a link or pandas.read_csv(url) works."""
         req = request_from({"description": description, "rows": rows, "seed": seed, "format": format,
-                            "locale": locale, "designer": designer})
-        return stream(req, designers)
+                            "table": table, "dialect": dialect, "locale": locale, "designer": designer})
+        return await stream(req)
+
+    @app.post("/check", responses=ERROR_RESPONSES)
+    async def check(req: GenerateRequest, _: Auth) -> dict[str, Any]:
+        """Whether this request would be served: the same checks as /generate, and its first rows
+        made, without sending any."""
+        job = await designers.prepared(req)
+        await run_in_threadpool(job.output.first_rows)
+        return {"ok": True, "rows": job.rows, "tables": job.output.plan.sizes}
 
     @app.post("/schema", response_model=SchemaAnswer, response_model_by_alias=True, responses=ERROR_RESPONSES)
-    def design_schema(req: SchemaRequest, designers: DesignersDep, _: Auth) -> JSONResponse:
+    async def design_schema(req: SchemaRequest, _: Auth) -> JSONResponse:
         """The schema /generate would use for this description: read it, edit it, send it back."""
-        designed = designers.design(req.description, req.designer)
+        designed = await designers.design_async(req.description, req.designer)
         return JSONResponse({"key": designed.key, "source": designed.source, "schema": designed.schema.public()})
 
     @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "designer": designers.describe(), "version": VERSION}
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "designer": designers.describe(), "version": VERSION, "max_rows": settings.max_rows}
 
     @app.get("/cache/stats", responses=ERROR_RESPONSES)
-    def cache_stats(designers: DesignersDep, _: Auth) -> dict[str, Any]:
-        return designers.cache.stats()
+    async def cache_stats(_: Auth) -> dict[str, Any]:
+        return await run_in_threadpool(designers.cache.stats)
 
     @app.get("/faker-methods", responses=ERROR_RESPONSES)
-    def list_faker_methods(_: Auth) -> list[str]:
-        """The Faker methods a faker column may name."""
-        return sorted(faker_methods())
+    async def list_faker_methods(_: Auth, examples: bool = False) -> list[Any]:
+        """The Faker methods a faker column may name; with examples=true, one value and the
+        arguments of each."""
+        methods = await run_in_threadpool(faker_methods)
+        if not examples:
+            return sorted(methods)
+        return [{"method": name, "example": m.example, "args": sorted(m.args)} for name, m in sorted(methods.items())]
 
     @app.get("/", include_in_schema=False)
-    def page() -> Any:
+    async def page() -> Any:
         if PAGE_PATH.exists():
             return FileResponse(PAGE_PATH, media_type="text/html; charset=utf-8")
         return JSONResponse({"detail": "see /docs"}, 404)
@@ -767,14 +879,15 @@ def app_factory() -> FastAPI:
 # --- command line ---
 
 def write_output(chunks: Iterator[bytes], out: Any, rows: int, progress: bool) -> None:
+    """Write the chunks; on a terminal, show how many blocks' worth of rows are written."""
     done = 0
     for chunk in chunks:
         out.write(chunk)
         if not chunk:
             continue
-        done = min(rows, done + BLOCK_ROWS)
+        done += BLOCK_ROWS
         if progress and rows >= PROGRESS_EVERY_ROWS:
-            print(f"\r{done:,} / {rows:,} rows", end="", file=sys.stderr, flush=True)
+            print(f"\r{min(done, rows):,} / {rows:,} rows", end="", file=sys.stderr, flush=True)
     if progress and rows >= PROGRESS_EVERY_ROWS:
         print(file=sys.stderr)
 
@@ -793,9 +906,12 @@ def cli(argv: list[str]) -> int:
     sub.add_parser("serve", help="serve the HTTP API (the default)")
     gen = sub.add_parser("generate", help="write rows for a description or a schema file")
     gen.add_argument("description", nargs="?")
-    gen.add_argument("--rows", type=int, default=1000)
+    gen.add_argument("--rows", type=int, help="rows of the main table (no upper limit here)")
     gen.add_argument("--seed", type=int)
-    gen.add_argument("--format", choices=sorted(FORMATS), default="csv")
+    gen.add_argument("--format", choices=format_names(), default="csv")
+    gen.add_argument("--table", help="one table of a dataset")
+    gen.add_argument("--dialect", choices=["postgres", "sqlite", "mysql"], default="postgres",
+                     help="SQL dialect of --format sql")
     gen.add_argument("--locale")
     gen.add_argument("--schema", type=Path, help="a schema JSON file: skip the design step")
     gen.add_argument("--designer", choices=["auto", "llm", "offline"])
@@ -822,10 +938,10 @@ def cli(argv: list[str]) -> int:
                               "schema": d.schema.public()}, indent=2, ensure_ascii=False))
             return 0
         fields = {"description": args.description, "rows": args.rows, "seed": args.seed, "format": args.format,
-                  "locale": args.locale, "designer": args.designer}
+                  "table": args.table, "dialect": args.dialect, "locale": args.locale, "designer": args.designer}
         if args.schema:
             fields["schema"] = read_schema_file(args.schema)
-        job = prepare(request_from(fields), designers)
+        job = prepare(request_from(fields), designers, cap_rows=False)
         if args.output:
             try:
                 out = open(args.output, "wb")

@@ -1,298 +1,266 @@
-"""The schema: the contract's columns and their rules, checked before a single row is made.
+"""The schema: one table of columns, or a dataset of several tables with keys, checked whole
+before a single row is made.
 
-One pydantic model reads every schema from outside (a request, a model's answer, a cache entry,
-a file) and checks it: field types, each column type's own rules (COLUMN_CHECKS), names and
-references between columns, an order to make them in, and whether a unique column can hold the
-rows asked for. The Faker methods a schema may name are the allowlist below (FACTS.md's rule).
+    {"name": "shop", "tables": [
+      {"name": "customers", "rows": 1000, "columns": [{"name": "customer_id", "type": "id"}, ...]},
+      {"name": "orders", "per": {"table": "customers", "min": 0, "max": 8, "mean": 2}, "columns": [
+        {"name": "customer_id", "type": "ref", "table": "customers"},
+        {"name": "order_date", "type": "date", "after": "customer_id.signup_date", "max_days": 365}]}]}
+
+A one-table schema (`columns`) is a dataset with one table. The checks here are the ones that
+need more than one column: names, what each column reads (`after`, `depends_on`, formulas,
+`null_if`, `ref_column.field` through refs), an order to make the columns and tables in, each
+formula's kind, `per` parents, literal `data` tables, correlations, and whether a unique column
+can hold the rows asked for. Errors name the table, the column and the rule, in plain words, with
+the path of the field they concern.
 
 It does not make rows (rows.py) or print them (writers.py).
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
 import re
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-import faker
-import faker.config
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from cells import MAX_ABS_NUMBER, MAX_DAYS_OFFSET, MAX_DECIMALS, SECONDS_PER_DAY, parse_day
+from columns import (MAX_CHOICE_VALUE_CHARS, MAX_NAME_CHARS, Column, Scalar, check_name, text_ok, unique_size)
 from errors import SchemaError, clip
-from formula import parse_formula
+from fakes import FAKER_LOCALES, faker_methods
+from formula import ANY, BOOL, DATE, DATETIME, FLOAT, INT, STR, parse_formula, result_kind
 
-MAX_NAME_CHARS = 64
-MAX_CHOICE_VALUES = 1000
-MAX_CHOICE_VALUE_CHARS = 200
-MAX_PATTERN_CHARS = 64
-MAX_PREFIX_CHARS = 20
-DEFAULT_START, DEFAULT_END = "-3y", "today"   # a date column without bounds: the last three years
-DEFAULT_AFTER_DAYS = 30                        # an `after` column without max_days
-DEFAULT_SPAN = 100.0                           # a number column without max: min + this
-MAX_PERMUTATION = 2**62                        # unique patterns permute at most this many values
+MAX_TABLES = 20
+MAX_DATA_ROWS = 10_000
+MAX_PER = 1_000                 # children per parent row
+MAX_FIXED_ROWS = 10_000_000     # a table of fixed size
+MAX_CORRELATED = 50
+MAX_DATA_TEXT = 1000
+KEY_TYPES = ("id",)
+TEMPORAL_TYPES = ("date", "datetime")
 
 
-# --- faker allowlist ---
+# --- plain words for pydantic's errors ---
 
-# Provider methods that build structures, call back into the generator, or exist to be the
-# `choice`, `int` and `pattern` types: never callable by name from a schema.
-FAKER_DENIED = set("""
-binary zip tar image json json_bytes xml csv tsv psv dsv fixed_width profile simple_profile
-pystruct pydict pylist pyiterable pytuple pyset pyobject enum pystr_format words sentences
-paragraphs texts location_on_land local_latlng latlng random_element random_elements random_int
-random_digit random_digit_not_null random_digit_or_empty random_digit_not_null_or_empty
-random_number random_letter random_letters random_lowercase_letter random_uppercase_letter
-random_choices random_sample randomize_nb_elements numerify lexify bothify hexify
-seed seed_instance seed_locale format parse set_arguments get_arguments del_arguments
-set_formatter get_formatter add_provider get_providers provider optional unique weights
-""".split())
-FAKER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-FAKER_SCALARS = (str, int, float, bool, date, datetime, timedelta)
-# Arguments a schema may pass, with the bound each must respect.
-FAKER_ARG_LIMITS: dict[str, tuple[float, float]] = {
-    "length": (0, 128), "max_chars": (5, 256), "max_nb_chars": (5, 500), "min_chars": (0, 256),
-    "nb_sentences": (1, 10), "nb_words": (1, 50), "digits": (1, 18), "right_digits": (0, 10),
-    "left_digits": (1, 15), "min_value": (-1e12, 1e12), "max_value": (-1e12, 1e12),
-    "minimum_age": (0, 120), "maximum_age": (0, 120), "ext_word_list": (0, 0),
+RULE_WORDS = {
+    "int_type": "must be a whole number", "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number", "float_type": "must be a number", "float_parsing": "must be a number",
+    "bool_type": "must be true or false", "bool_parsing": "must be true or false", "string_type": "must be text",
+    "missing": "is required", "extra_forbidden": "is not a field the schema language knows",
+    "list_type": "must be a list", "dict_type": "must be an object", "model_type": "must be an object",
+    "model_attributes_type": "must be an object", "string_too_short": "must not be empty",
+    "json_invalid": "is not valid JSON", "none_required": "must be empty",
 }
-FAKER_ARG_DATE = re.compile(r"^((19|20)\d\d-\d\d-\d\d|[+-]\d{1,5}[dwmy]|today|now)$")
-FAKER_STR_ARG = re.compile(r"^[A-Za-z0-9 _.,:/-]{0,64}$")
+RULE_WITH = {
+    "literal_error": "must be one of {expected}", "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}", "greater_than": "must be more than {gt}",
+    "less_than": "must be less than {lt}", "string_too_long": "must be at most {max_length} characters",
+    "too_short": "needs at least {min_length} entries", "too_long": "has more than {max_length} entries",
+}
+UNION_TAG = re.compile(r"^(int|float|str|bool|none|list\[.*\]|dict\[.*\]|function-.*|constrained-.*|literal\[.*\]"
+                       r"|json-or-python.*|is-instance.*|lax-.*|strict-.*|[A-Z]\w*)$")
 
 
-@functools.cache
-def faker_methods(locale: str = "en_US") -> dict[str, frozenset[str]]:
-    """Provider methods callable with no arguments that give one scalar: name -> declared args.
-    Probing calls each candidate once (a quarter of a second), so it runs on first use."""
-    fake = faker.Faker(locale)
-    generator = fake[locale] if hasattr(fake, "__getitem__") else fake
-    allowed: dict[str, frozenset[str]] = {}
-    for provider in generator.get_providers():
-        for name in dir(provider):
-            if not FAKER_NAME.match(name) or name in FAKER_DENIED or name in allowed:
-                continue
-            method = getattr(provider, name, None)
-            if not inspect.ismethod(method) or name in vars(faker.providers.BaseProvider):
-                continue
-            params = inspect.signature(method).parameters.values()
-            if any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                   for p in params):
-                continue
-            try:
-                value = method()
-            except Exception:  # a method that cannot run bare is not offered
-                continue
-            if isinstance(value, FAKER_SCALARS) or type(value).__name__ == "Decimal":
-                allowed[name] = frozenset(p.name for p in params if p.kind is p.KEYWORD_ONLY
-                                          or p.kind is p.POSITIONAL_OR_KEYWORD)
-    return allowed
+def field_path(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """pydantic's location without the tags it adds for union members and validators."""
+    return [p for p in loc if not (isinstance(p, str) and UNION_TAG.match(p))]
 
 
-FAKER_LOCALES = frozenset(faker.config.AVAILABLE_LOCALES)
-
-
-def check_faker_args(method: str, args: dict[str, Any]) -> None:
-    declared = faker_methods()[method]
-    for key, value in args.items():
-        if key not in declared:
-            raise SchemaError(f"faker method {method!r} takes no argument {clip(key, 40)!r}")
-        if isinstance(value, bool) or value is None:
+def where_words(path: list[Any], data: Any) -> str:
+    """['tables', 1, 'columns', 2, 'min'] -> "table 'orders', column 3 ('total'), min"."""
+    words, node = [], data
+    i = 0
+    while i < len(path):
+        part = path[i]
+        nxt = path[i + 1] if i + 1 < len(path) else None
+        child = node.get(part) if isinstance(node, dict) else None
+        if part in ("columns", "tables", "cases") and isinstance(nxt, int):
+            item = child[nxt] if isinstance(child, list) and 0 <= nxt < len(child) else None
+            label = {"columns": "column", "tables": "table", "cases": "case"}[part]
+            name = item.get("name") if isinstance(item, dict) else None
+            words.append(f"{label} {nxt + 1}" + (f" ({clip(name, 40)!r})" if isinstance(name, str) and name else ""))
+            node, i = item, i + 2
             continue
-        if isinstance(value, (int, float)):
-            lo, hi = FAKER_ARG_LIMITS.get(key, (-1e12, 1e12))
-            if not (math.isfinite(value) and lo <= value <= hi):
-                raise SchemaError(f"faker argument {key!r}={clip(value, 40)} is outside [{lo:g}, {hi:g}]")
-        elif isinstance(value, str):
-            if key in FAKER_ARG_LIMITS or not (FAKER_ARG_DATE.match(value) or FAKER_STR_ARG.match(value)):
-                raise SchemaError(f"faker argument {key!r}={clip(value, 40)!r} is not allowed")
-        else:
-            raise SchemaError(f"faker argument {key!r} must be a number, string or boolean")
+        words.append(str(part))
+        node = child
+        i += 1
+    return ", ".join(words)
 
 
+def rule_words(errors: list[dict[str, Any]]) -> str:
+    """The rule an error breaks; for a union (`int | float`), the widest reading of it."""
+    types = [e["type"] for e in errors]
+    if any(t.startswith("float") for t in types) and all(t.split("_")[0] in ("int", "float", "string", "bool")
+                                                        for t in types):
+        return "must be a number" if not any(t.startswith("string") for t in types) else "must be a number or text"
+    first = errors[0]
+    if first["type"] in RULE_WORDS:
+        return RULE_WORDS[first["type"]]
+    if first["type"] in RULE_WITH:
+        try:
+            return RULE_WITH[first["type"]].format(**first.get("ctx", {}))
+        except (KeyError, IndexError):
+            pass
+    return first["msg"].removeprefix("Value error, ").replace("Input should be", "must be").replace("input", "value")
 
-# --- the schema model and its checks ---
 
-ColumnType = Literal["id", "faker", "choice", "int", "float", "bool", "date", "datetime",
-                     "pattern", "formula"]
-Distribution = Literal["uniform", "normal", "lognormal", "exponential", "poisson"]
-Scalar = str | int | float | bool
-BAD_NAME_START = ("=", "+", "-", "@")
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+def plain_error(err: ValidationError, data: Any = None, root: str = "") -> SchemaError:
+    """One sentence a person reads, naming where and which rule, with the path of the field."""
+    return describe_errors(err.errors(include_url=False), data, root)
 
 
-class Case(BaseModel):
+def describe_errors(errors: list[Any], data: Any = None, root: str = "") -> SchemaError:
+    """plain_error() for a list of pydantic's error records (a request's, as FastAPI gives them)."""
+    if not errors:
+        return SchemaError("the request is not valid")
+    first = errors[0]
+    path = field_path(first["loc"])
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, SchemaError):
+        path += [p for p in (cause.field or "").split(".") if p]
+        message = str(cause)
+        if path and not message.startswith(("column", "table")) and path[0] in ("columns", "tables"):
+            message = f"{where_words(path, data)}: {message}"
+    else:
+        same = [e for e in errors if field_path(e["loc"]) == path]
+        where = where_words(path, data)
+        message = f"{where}: {rule_words(same)}" if where else rule_words(same)
+    field = ".".join(str(p) for p in ([root] if root else []) + path)
+    return SchemaError(clip(message, 300), field=field or None)
+
+
+# --- tables ---
+
+class Per(BaseModel):
+    """A child table: min..max rows (about `mean`) for each row of the parent table."""
+
     model_config = ConfigDict(extra="forbid")
-    when: Scalar
-    weights: list[float]
+
+    table: str
+    min: int = Field(0, ge=0, le=MAX_PER)
+    max: int = Field(..., ge=0, le=MAX_PER)
+    mean: float | None = Field(None, ge=0, le=MAX_PER)
 
 
-class Column(BaseModel):
-    """One column of the contract; fields that do not apply to its type are ignored."""
+class Correlations(BaseModel):
+    """Numbers and dates drawn together (a Gaussian copula): each keeps its own distribution,
+    and their normal scores have this correlation matrix."""
 
+    model_config = ConfigDict(extra="forbid")
+
+    columns: list[str] = Field(min_length=2, max_length=MAX_CORRELATED)
+    matrix: list[list[float]]
+
+
+class Table(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    type: ColumnType
     description: str | None = None
-    null_rate: float = Field(0.0, ge=0, le=1)
-    unique: bool = False
+    rows: int | None = Field(None, ge=1, le=MAX_FIXED_ROWS)
+    per: Per | None = None
+    data: list[dict[str, Scalar | None]] | None = Field(None, min_length=1, max_length=MAX_DATA_ROWS)
+    columns: list[Column] = Field(default_factory=list)
     hidden: bool = False
-    # id, date, datetime
-    start: int | str | None = None
-    end: str | None = None
-    prefix: str | None = None
-    width: int | None = Field(None, ge=0, le=20)
-    format: Literal["uuid"] | None = None
-    # faker
-    method: str | None = None
-    args: dict[str, Scalar | None] | None = None
-    entity: str | None = Field(None, max_length=MAX_NAME_CHARS)
-    # choice
-    values: list[Scalar] | None = None
-    weights: list[float] | None = None
-    depends_on: str | None = None
-    cases: list[Case] | None = None
-    # int, float
-    min: int | float | None = None
-    max: int | float | None = None
-    distribution: Distribution | None = None
-    mean: int | float | None = None
-    std: int | float | None = None
-    decimals: int | None = Field(None, ge=0, le=MAX_DECIMALS)
-    # bool
-    p: float | None = Field(None, ge=0, le=1)
-    # date, datetime
-    after: str | None = None
-    min_days: int | float | None = None
-    max_days: int | float | None = None
-    # pattern, formula
-    pattern: str | None = None
-    expr: str | None = None
+    correlations: Correlations | None = None
 
     @field_validator("name")
     @classmethod
     def _name(cls, name: str) -> str:
-        if not 1 <= len(name) <= MAX_NAME_CHARS:
-            raise ValueError(f"column name must be 1..{MAX_NAME_CHARS} characters, got {len(name)}")
-        if CONTROL_CHARS.search(name) or name.startswith(BAD_NAME_START) or name != name.strip():
-            raise ValueError(f"column name {clip(name, 64)!r} has control characters, edge spaces "
-                             "or starts with = + - @")
+        check_name(name, "table name")
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            raise SchemaError(f"table name {clip(name, 40)!r} must be letters, digits and _, like order_items")
         return name
 
     @model_validator(mode="after")
-    def _rules(self) -> Column:
-        COLUMN_CHECKS[self.type](self)
+    def _shape(self) -> Table:
+        given = [k for k in ("rows", "per", "data") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise SchemaError(f"table {self.name!r}: give one of rows, per or data, not {' and '.join(given)}")
+        if self.data is not None:
+            if self.columns:
+                raise SchemaError(f"table {self.name!r}: a data table's columns are its records' fields; "
+                                  "leave out columns")
+            self.columns = data_columns(self.name, self.data)
+        if self.per and not self.per.min <= self.per.max:
+            raise SchemaError(f"table {self.name!r}: per min {self.per.min} is more than max {self.per.max}")
+        if self.per and self.per.mean is not None and not self.per.min <= self.per.mean <= self.per.max:
+            raise SchemaError(f"table {self.name!r}: per mean {self.per.mean:g} is outside {self.per.min}..{self.per.max}")
+        if not self.columns:
+            raise SchemaError(f"table {self.name!r} has no columns")
         return self
 
+    @property
+    def kind(self) -> str:
+        return "data" if self.data is not None else "per" if self.per is not None else "rows"
 
-def check_number(value: float | None, what: str) -> None:
-    if value is not None and not (math.isfinite(value) and abs(value) <= MAX_ABS_NUMBER):
-        raise SchemaError(f"{what} {value!r} must be a finite number within +-{MAX_ABS_NUMBER:g}")
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
 
+    def index(self, name: str) -> int:
+        return next(i for i, c in enumerate(self.columns) if c.name == name)
 
-def check_id(col: Column) -> None:
-    if col.format is None and col.start is not None and not isinstance(col.start, int):
-        raise SchemaError(f"column {col.name!r}: id start must be an integer, got {clip(col.start, 40)!r}")
-    if isinstance(col.start, int) and abs(col.start) > MAX_ABS_NUMBER:
-        raise SchemaError(f"column {col.name!r}: id start {col.start} is too large")
-    if col.prefix is not None and (len(col.prefix) > MAX_PREFIX_CHARS or CONTROL_CHARS.search(col.prefix)):
-        raise SchemaError(f"column {col.name!r}: id prefix must be at most {MAX_PREFIX_CHARS} printable characters")
+    def visible(self) -> list[Column]:
+        return [c for c in self.columns if not c.hidden]
 
+    @property
+    def key(self) -> str | None:
+        """The column other tables refer to: its first id column, or a data table's first field."""
+        if self.data is not None:
+            return self.columns[0].name
+        return next((c.name for c in self.columns if c.type in KEY_TYPES), None)
 
-def check_faker(col: Column) -> None:
-    if not col.method:
-        raise SchemaError(f"column {col.name!r}: faker column needs a method")
-    if col.method not in faker_methods():
-        raise SchemaError(f"column {col.name!r}: faker method {clip(col.method, 64)!r} is not allowed "
-                          "(allowed: provider methods that return one value, see /faker-methods)")
-    check_faker_args(col.method, {k: v for k, v in (col.args or {}).items()})
+    @property
+    def owner(self) -> str | None:
+        """In a per table, the ref column that names its parent row."""
+        if self.per is None:
+            return None
+        return next((c.name for c in self.columns if c.type == "ref" and c.table == self.per.table), None)
 
-
-def check_choice(col: Column) -> None:
-    values = col.values or []
-    if not 1 <= len(values) <= MAX_CHOICE_VALUES:
-        raise SchemaError(f"column {col.name!r}: choice needs 1..{MAX_CHOICE_VALUES} values, got {len(values)}")
-    for v in values:
-        if isinstance(v, str) and (len(v) > MAX_CHOICE_VALUE_CHARS or CONTROL_CHARS.search(v)):
-            raise SchemaError(f"column {col.name!r}: choice value {clip(v, 40)!r} is too long or has control characters")
-        if isinstance(v, float):
-            check_number(v, f"column {col.name!r}: choice value")
-    check_weights(col, col.weights, len(values), "weights")
-    for case in col.cases or []:
-        check_weights(col, case.weights, len(values), f"weights of case {clip(case.when, 40)!r}")
-    if col.cases and not col.depends_on:
-        raise SchemaError(f"column {col.name!r}: cases need depends_on")
+    def public(self) -> dict[str, Any]:
+        out = self.model_dump(exclude_none=True, exclude_defaults=True, exclude={"columns"}) | {"name": self.name}
+        if self.data is None:
+            out["columns"] = [c.public() for c in self.columns]
+        return out
 
 
-def check_weights(col: Column, weights: list[float] | None, n: int, what: str) -> None:
-    if weights is None:
-        return
-    if len(weights) != n:
-        raise SchemaError(f"column {col.name!r}: {what} has {len(weights)} entries for {n} values")
-    if any(not math.isfinite(w) or w < 0 or w > MAX_ABS_NUMBER for w in weights) or sum(weights) <= 0:
-        raise SchemaError(f"column {col.name!r}: {what} must be finite, >= 0, with a positive sum")
+def data_columns(table: str, data: list[dict[str, Any]]) -> list[Column]:
+    """A literal table's fields as columns: one choice column per field, in the records' order,
+    so its values keep their types (rows.py reads the records themselves, row by row)."""
+    fields = list(data[0])
+    if not fields:
+        raise SchemaError(f"table {table!r}: data records have no fields")
+    for i, record in enumerate(data):
+        if list(record) != fields:
+            raise SchemaError(f"table {table!r}: data record {i + 1} has the fields {clip(list(record), 80)}, "
+                              f"not {clip(fields, 80)} like the first", field=f"data.{i}")
+        for key, value in record.items():
+            if isinstance(value, str):
+                text_ok(value, f"table {table!r}: data value", MAX_DATA_TEXT)
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise SchemaError(f"table {table!r}: data value of {key!r} must be a finite number")
+            elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+                raise SchemaError(f"table {table!r}: data value of {key!r} is too large")
+    keys = [r[fields[0]] for r in data]
+    if any(k is None for k in keys) or len(set(map(str, keys))) != len(keys):
+        raise SchemaError(f"table {table!r}: the first field, {fields[0]!r}, is the key: it must be "
+                          "filled and different in every record")
+    columns = []
+    for name in fields:
+        check_name(name, f"table {table!r}: field name")
+        values = [r[name] for r in data]
+        kinds = {type(v) for v in values if v is not None}
+        if kinds - {str, int, float, bool} or len(kinds) > 1 and not kinds <= {int, float}:
+            raise SchemaError(f"table {table!r}: field {name!r} mixes kinds of value; "
+                              "keep a field all numbers, all text or all true/false")
+        columns.append(Column.model_construct(name=name, type="choice", values=values, null_rate=0.0, unique=False,
+                                              hidden=False))
+    return columns
 
 
-def check_numeric(col: Column) -> None:
-    for what in ("min", "max", "mean", "std"):
-        check_number(getattr(col, what), f"column {col.name!r}: {what}")
-    lo, hi = numeric_bounds(col)
-    if lo > hi:
-        raise SchemaError(f"column {col.name!r}: min {lo:g} > max {hi:g}")
-    if col.std is not None and col.std < 0:
-        raise SchemaError(f"column {col.name!r}: std {col.std:g} must be >= 0")
-    if col.type == "int" and math.floor(hi) < math.ceil(lo):
-        raise SchemaError(f"column {col.name!r}: no integer lies in [{lo:g}, {hi:g}]")
-
-
-def check_bool(col: Column) -> None:
-    pass
-
-
-def check_date(col: Column) -> None:
-    for what in ("min_days", "max_days"):
-        value = getattr(col, what)
-        if value is not None and not (math.isfinite(value) and abs(value) <= MAX_DAYS_OFFSET):
-            raise SchemaError(f"column {col.name!r}: {what} {value!r} must be within +-{MAX_DAYS_OFFSET}")
-    if col.after:
-        lo, hi = after_days(col)
-        if lo > hi:
-            raise SchemaError(f"column {col.name!r}: min_days {lo:g} > max_days {hi:g}")
-        return
-    start, end = date_bounds(col)
-    if start > end:
-        raise SchemaError(f"column {col.name!r}: start {start} is after end {end}")
-
-
-def check_pattern(col: Column) -> None:
-    if not col.pattern or len(col.pattern) > MAX_PATTERN_CHARS:
-        raise SchemaError(f"column {col.name!r}: pattern must be 1..{MAX_PATTERN_CHARS} characters")
-    if CONTROL_CHARS.search(col.pattern):
-        raise SchemaError(f"column {col.name!r}: pattern has control characters")
-
-
-def check_formula(col: Column) -> None:
-    if not col.expr:
-        raise SchemaError(f"column {col.name!r}: formula needs expr")
-    parse_formula(col.expr, col.name)
-
-
-COLUMN_CHECKS: dict[str, Callable[[Column], None]] = {
-    "id": check_id, "faker": check_faker, "choice": check_choice, "int": check_numeric,
-    "float": check_numeric, "bool": check_bool, "date": check_date, "datetime": check_date,
-    "pattern": check_pattern, "formula": check_formula,
-}
-
-
-def numeric_bounds(col: Column) -> tuple[float, float]:
-    lo = col.min if col.min is not None else 0.0
-    hi = col.max if col.max is not None else max(lo, 0.0) + DEFAULT_SPAN
-    return lo, hi
-
+# --- the schema ---
 
 class Schema(BaseModel):
     """The contract's schema: the model's answer, the cache entry and a request's schema alike."""
@@ -301,7 +269,12 @@ class Schema(BaseModel):
 
     name: str = Field("dataset", min_length=1, max_length=MAX_NAME_CHARS)
     locale: str = "en_US"
-    columns: list[Column] = Field(min_length=1)
+    columns: list[Column] | None = None
+    tables: list[Table] | None = Field(None, min_length=1, max_length=MAX_TABLES)
+    main: str | None = None
+    correlations: Correlations | None = None
+    _one_table: bool = PrivateAttr(False)
+    _kinds: dict[tuple[str, str], str] = PrivateAttr(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -316,114 +289,354 @@ class Schema(BaseModel):
         return locale
 
     @model_validator(mode="after")
-    def _relations(self) -> Schema:
-        names = [c.name for c in self.columns]
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                raise SchemaError(f"duplicate column name {clip(name, 64)!r}")
-            seen.add(name)
-        if all(c.hidden for c in self.columns):
-            raise SchemaError("every column is hidden: nothing would be written")
-        by_name = {c.name: c for c in self.columns}
-        for col in self.columns:
-            for ref, kinds in column_refs(col):
-                target = by_name.get(ref)
-                if target is None:
-                    raise SchemaError(f"column {col.name!r} refers to unknown column {clip(ref, 64)!r}")
-                if kinds and target.type not in kinds:
-                    raise SchemaError(f"column {col.name!r} refers to {ref!r}, a {target.type} column, "
-                                      f"not {' or '.join(kinds)}")
-        generation_order(self)  # raises on a cycle
+    def _dataset(self) -> Schema:
+        if (self.columns is None) == (self.tables is None):
+            raise SchemaError("a schema has columns (one table) or tables (several), one of the two")
+        if self.columns is not None:
+            if not self.columns:
+                raise SchemaError("a schema needs at least one column", field="columns")
+            self._one_table = True
+            table_name = self.name if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", self.name) else "rows"
+            self.tables = [Table.model_construct(name=table_name, columns=self.columns, hidden=False,
+                                                 correlations=self.correlations, rows=None, per=None, data=None)]
+        elif self.correlations is not None:
+            raise SchemaError("correlations of a dataset belong on its table")
+        Dataset(self).check()
         return self
+
+    # -- reading a dataset --
+
+    @property
+    def one_table(self) -> bool:
+        return self._one_table
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables or [] if t.name == name)
+
+    def has_table(self, name: str) -> bool:
+        return any(t.name == name for t in self.tables or [])
+
+    def main_table(self) -> Table:
+        if self.main:
+            return self.table(self.main)
+        return next((t for t in self.tables or [] if not t.hidden), (self.tables or [])[0])
+
+    def visible_tables(self) -> list[Table]:
+        return [t for t in self.tables or [] if not t.hidden]
+
+    def visible(self) -> list[Column]:
+        """The written columns of the main table (all of a one-table schema's)."""
+        return self.main_table().visible()
+
+    def kind(self, table: str, column: str) -> str:
+        """What a formula reads from this column: int, float, bool, str, date, datetime or any."""
+        return self._kinds.get((table, column), ANY)
 
     def public(self) -> dict[str, Any]:
         """The schema as JSON without the fields left at their defaults: what a person edits."""
-        return {"name": self.name, "locale": self.locale,
-                "columns": [c.model_dump(exclude_none=True, exclude_defaults=True) | {"name": c.name, "type": c.type}
-                            for c in self.columns]}
+        out: dict[str, Any] = {"name": self.name, "locale": self.locale}
+        if self._one_table:
+            out["columns"] = [c.public() for c in self.columns or []]
+            if self.correlations:
+                out["correlations"] = self.correlations.model_dump()
+            return out
+        if self.main:
+            out["main"] = self.main
+        out["tables"] = [t.public() for t in self.tables or []]
+        return out
 
-    def visible(self) -> list[Column]:
-        return [c for c in self.columns if not c.hidden]
+
+# --- what columns read, and the order they are made in ---
+
+@dataclass(frozen=True)
+class Read:
+    """A name a column reads: in its own table, or through refs ("customer_id.segment")."""
+
+    name: str
+    kinds: tuple[str, ...]      # the column types it may have; () = any
+    what: str                   # the field that reads it, for messages
 
 
-def column_refs(col: Column) -> list[tuple[str, tuple[str, ...]]]:
-    """The columns this one is computed from, each with the types it may have (() = any)."""
+def reads(col: Column) -> list[Read]:
+    """Every name this column reads, with the column types each may have."""
+    found = []
     if col.type == "formula" and col.expr:
-        return [(n, ()) for n in parse_formula(col.expr, col.name).names]
-    if col.type in ("date", "datetime") and col.after:
-        return [(col.after, ("date", "datetime", "formula"))]
-    if col.type == "choice" and col.depends_on:
-        return [(col.depends_on, ())]
-    return []
+        found += [Read(n, (), "expr") for n in parse_formula(col.expr, col.name).names]
+    if col.type in TEMPORAL_TYPES and col.after:
+        found.append(Read(col.after, ("date", "datetime", "formula"), "after"))
+    if col.type in TEMPORAL_TYPES and col.per:
+        found.append(Read(col.per, ("ref",), "per"))
+    if col.depends_on:
+        found.append(Read(col.depends_on, (), "depends_on"))
+    if col.null_if:
+        found += [Read(n, (), "null_if") for n in parse_formula(col.null_if, col.name).names]
+    return found
 
 
-def generation_order(schema: Schema) -> list[int]:
-    """Indices of columns in an order where each comes after the columns it is computed from."""
-    index = {c.name: i for i, c in enumerate(schema.columns)}
+class Dataset:
+    """The checks that span columns and tables, run once when a schema is loaded."""
+
+    def __init__(self, schema: Schema):
+        self.schema = schema
+        self.tables = {t.name: t for t in schema.tables or []}
+
+    def where(self, table: Table, col: Column | None = None, field: str = "") -> str:
+        """The path of a field, for the page to mark it: columns.2.min or tables.1.columns.0.table."""
+        tables = self.schema.tables or []
+        prefix = "" if self.schema.one_table else f"tables.{tables.index(table)}."
+        if col is None:
+            return (prefix + field).strip(".")
+        return f"{prefix}columns.{table.columns.index(col)}" + (f".{field}" if field else "")
+
+    def label(self, table: Table, col: Column | None = None) -> str:
+        words = [] if self.schema.one_table else [f"table {table.name!r}"]
+        if col is not None:
+            words.append(f"column {col.name!r}")
+        return ", ".join(words)
+
+    def check(self) -> None:
+        names = [t.name for t in self.schema.tables or []]
+        dup = next((n for n in names if names.count(n) > 1), None)
+        if dup:
+            raise SchemaError(f"two tables are named {dup!r}; table names must differ", field="tables")
+        if self.schema.main and self.schema.main not in self.tables:
+            raise SchemaError(f"main names the table {clip(self.schema.main, 40)!r}, which is not in tables",
+                              field="main")
+        if not any(t.visible() for t in self.schema.visible_tables()):
+            raise SchemaError("every table or column is hidden: nothing would be written")
+        for table in self.schema.tables or []:
+            self.check_table(table)
+        for table in (self.tables[name] for name in table_order(self.schema)):
+            for i in column_order(self.schema, table):
+                col = table.columns[i]
+                try:
+                    self.infer_kind(table, col)
+                except SchemaError as err:
+                    if err.field is None:
+                        err.field = self.where(table, col, "expr" if col.type == "formula" else "null_if")
+                    raise
+            self.check_correlations(table)
+
+    def check_table(self, table: Table) -> None:
+        cols = table.columns
+        seen: set[str] = set()
+        for col in cols:
+            if col.name in seen:
+                where = f"table {table.name!r}: " if not self.schema.one_table else ""
+                raise SchemaError(f"{where}two columns are named {clip(col.name, 64)!r}",
+                                  field=self.where(table, col, "name"))
+            seen.add(col.name)
+        if table.kind == "rows" and table.rows is None and table is not self.schema.main_table() and not self.schema.one_table:
+            raise SchemaError(f"table {table.name!r} needs rows (a size), per (rows for each parent row) or data",
+                              field=self.where(table, field="rows"))
+        if table.per:
+            if table.per.table not in self.tables:
+                raise SchemaError(f"table {table.name!r} is made per {clip(table.per.table, 40)!r}, which is not a table",
+                                  field=self.where(table, field="per.table"))
+            if table.per.table == table.name:
+                raise SchemaError(f"table {table.name!r} cannot be made per itself", field=self.where(table, field="per"))
+            if table.owner is None:
+                raise SchemaError(f"table {table.name!r} is made per {table.per.table!r} and needs a ref column to it "
+                                  f'(like {{"name": "{table.per.table}_id", "type": "ref", "table": "{table.per.table}"}})',
+                                  field=self.where(table, field="columns"))
+        for col in cols:
+            self.check_column(table, col)
+
+    def check_column(self, table: Table, col: Column) -> None:
+        if col.type == "ref":
+            target = self.tables.get(col.table or "")
+            if target is None:
+                raise SchemaError(f"{self.label(table, col)}: refers to the table {clip(col.table, 40)!r}, "
+                                  "which is not in the schema", field=self.where(table, col, "table"))
+            if target.key is None:
+                raise SchemaError(f"{self.label(table, col)}: the table {target.name!r} has no key to refer to "
+                                  "(give it an id column)", field=self.where(table, col, "table"))
+            if col.unique:
+                raise SchemaError(f"{self.label(table, col)}: a ref column cannot be unique",
+                                  field=self.where(table, col, "unique"))
+        for read in reads(col):
+            found = self.resolve(table, col, read)
+            if read.kinds and found.type not in read.kinds:
+                raise SchemaError(f"{self.label(table, col)}: {read.what} names {read.name!r}, a {found.type} "
+                                  f"column, not {' or '.join(read.kinds)}", field=self.where(table, col, read.what))
+        if col.per and "." in col.per:
+            raise SchemaError(f"{self.label(table, col)}: per names a ref column of this table, not one read "
+                              "through another table", field=self.where(table, col, "per"))
+
+    def resolve(self, table: Table, col: Column, read: Read) -> Column:
+        """The column a (possibly dotted) name reads; every step before the last must be a ref."""
+        parts = read.name.split(".")
+        here = table
+        for i, part in enumerate(parts):
+            found = here.column(part)
+            if found is None:
+                what = f"column {part!r} of table {here.name!r}" if i else f"column {part!r}"
+                raise SchemaError(f"{self.label(table, col)}: {read.what} reads {clip(read.name, 80)!r}, but there is "
+                                  f"no {what}", field=self.where(table, col, read.what))
+            if i == len(parts) - 1:
+                return found
+            if found.type != "ref":
+                raise SchemaError(f"{self.label(table, col)}: {read.what} reads {clip(read.name, 80)!r}, but "
+                                  f"{part!r} is not a ref column, so nothing can be read through it",
+                                  field=self.where(table, col, read.what))
+            here = self.tables[found.table or ""]
+        raise AssertionError("unreachable")
+
+    def infer_kind(self, table: Table, col: Column) -> None:
+        kinds = self.schema._kinds
+        if col.type == "formula":
+            names = {}
+            for read in reads(col):
+                target_table, target = self.target(table, read.name)
+                names[read.name] = kinds.get((target_table.name, target.name), ANY)
+            kind = result_kind(parse_formula(col.expr or "", col.name), names, col.name)
+        else:
+            kind = static_kind(self.schema, col)
+        kinds[(table.name, col.name)] = kind
+        if col.null_if:
+            names = {}
+            for read in reads(col):
+                if read.what == "null_if":
+                    target_table, target = self.target(table, read.name)
+                    names[read.name] = kinds.get((target_table.name, target.name), ANY)
+            result_kind(parse_formula(col.null_if, col.name), names, col.name)
+
+    def target(self, table: Table, name: str) -> tuple[Table, Column]:
+        here = table
+        parts = name.split(".")
+        for part in parts[:-1]:
+            here = self.tables[here.column(part).table]  # type: ignore[union-attr,index]
+        return here, here.column(parts[-1])  # type: ignore[return-value]
+
+    def check_correlations(self, table: Table) -> None:
+        corr = table.correlations
+        if corr is None:
+            return
+        field = self.where(table, field="correlations") if not self.schema.one_table else "correlations"
+        for name in corr.columns:
+            col = table.column(name)
+            if col is None or col.type not in ("int", "float", "date", "datetime") or col.after or col.step or col.unique:
+                raise SchemaError(f"{self.label(table) or 'the table'}: correlations name {clip(name, 40)!r}, which must "
+                                  "be a drawn int, float, date or datetime column", field=field)
+        if len(set(corr.columns)) != len(corr.columns):
+            raise SchemaError("correlations name a column twice", field=field)
+        m = np.array(corr.matrix, dtype=float) if corr.matrix and all(len(r) == len(corr.columns) for r in corr.matrix) \
+            else None
+        if m is None or m.shape != (len(corr.columns),) * 2:
+            raise SchemaError(f"correlations: the matrix must be {len(corr.columns)} x {len(corr.columns)}", field=field)
+        if not np.all(np.isfinite(m)) or np.abs(m).max() > 1 or not np.allclose(m, m.T, atol=1e-6) \
+                or not np.allclose(np.diag(m), 1):
+            raise SchemaError("correlations: the matrix must be symmetric, with 1 on the diagonal and values in -1..1",
+                              field=field)
+        if np.linalg.eigvalsh(m).min() < -1e-6:
+            raise SchemaError("correlations: these correlations cannot hold together (the matrix is not "
+                              "positive semi-definite)", field=field)
+
+
+def static_kind(schema: Schema, col: Column) -> str:
+    """The kind of a drawn column's values."""
+    if col.type == "id":
+        return STR if col.prefix or col.width or col.format else INT
+    if col.type in ("int", "float", "bool", "date", "datetime"):
+        return {"int": INT, "float": FLOAT, "bool": BOOL, "date": DATE, "datetime": DATETIME}[col.type]
+    if col.type == "choice":
+        values = [v for v in col.values or [] if v is not None]
+        if values and all(isinstance(v, bool) for v in values):
+            return BOOL
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return INT
+        if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            return FLOAT
+        return STR
+    if col.type == "faker":
+        method = faker_methods().get(col.method or "")
+        return method.kind if method and not col.cases else STR if not method else ANY
+    if col.type == "ref":
+        target = schema.table(col.table or "")
+        return schema.kind(target.name, target.key or "")
+    return STR
+
+
+def table_order(schema: Schema) -> list[str]:
+    """Tables in an order where each comes after every table it refers to."""
+    tables = {t.name: t for t in schema.tables or []}
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = path[path.index(name):] + [name]
+            raise SchemaError(f"tables refer to each other in a circle: {' -> '.join(cycle)}", field="tables")
+        state[name] = 1
+        table = tables[name]
+        parents = {c.table for c in table.columns if c.type == "ref" and c.table in tables}
+        if table.per:
+            parents.add(table.per.table)
+        for parent in sorted(p for p in parents if p):
+            visit(parent, path + [name])
+        state[name] = 2
+        order.append(name)
+
+    for name in tables:
+        visit(name, [])
+    return order
+
+
+def column_order(schema: Schema, table: Table) -> list[int]:
+    """Indices of a table's columns in an order where each comes after the columns it reads."""
+    index = {c.name: i for i, c in enumerate(table.columns)}
     order: list[int] = []
-    state: dict[int, int] = {}  # 1 = in progress, 2 = done
+    state: dict[int, int] = {}
 
     def visit(i: int) -> None:
         if state.get(i) == 2:
             return
         if state.get(i) == 1:
-            raise SchemaError(f"column {schema.columns[i].name!r} depends on itself through other columns")
+            raise SchemaError(f"column {table.columns[i].name!r} depends on itself through other columns")
         state[i] = 1
-        for ref, _ in column_refs(schema.columns[i]):
-            visit(index[ref])
+        for read in reads(table.columns[i]):
+            first = read.name.split(".")[0]
+            if first in index:
+                visit(index[first])
         state[i] = 2
         order.append(i)
 
-    for i in range(len(schema.columns)):
+    for i in range(len(table.columns)):
         visit(i)
     return order
 
 
-def unique_size(col: Column) -> int | None:
-    """How many distinct values a unique column can take, when it is drawn from a finite range."""
-    if col.type == "int":
-        lo, hi = numeric_bounds(col)
-        return int(math.floor(hi) - math.ceil(lo) + 1)
-    if col.type == "float":
-        lo, hi = numeric_bounds(col)
-        return int(round((hi - lo) * 10 ** (col.decimals if col.decimals is not None else 2))) + 1
-    if col.type in ("date", "datetime") and not col.after:
-        start, end = date_bounds(col)
-        days = (end - start).days + 1
-        return days if col.type == "date" else days * SECONDS_PER_DAY
-    if col.type == "choice":
-        return len(col.values or [])
-    if col.type == "bool":
-        return 2
-    if col.type == "pattern":
-        pattern = col.pattern or ""
-        return min(10 ** pattern.count("#") * 26 ** pattern.count("?"), MAX_PERMUTATION)
-    return None
+# --- sizes and capacity ---
 
-
-def date_bounds(col: Column) -> tuple[date, date]:
-    where = f"column {col.name!r}"
-    return (parse_day(col.start if col.start is not None else DEFAULT_START, f"{where}: start"),
-            parse_day(col.end or DEFAULT_END, f"{where}: end"))
-
-
-def after_days(col: Column) -> tuple[float, float]:
-    """The fewest and most days an `after` column falls after the column it follows."""
-    return col.min_days or 0, col.max_days if col.max_days is not None else DEFAULT_AFTER_DAYS
-
-
-def check_capacity(schema: Schema, rows: int) -> None:
-    """A unique column must be able to hold `rows` distinct values; say so before any byte."""
-    for col in schema.columns:
+def check_capacity(table: Table, rows: int) -> None:
+    """A unique column must be able to hold its table's rows as distinct values; say so before any byte."""
+    for col in table.columns:
         if not col.unique:
             continue
-        if col.type == "formula" or (col.type in ("date", "datetime") and col.after):
+        if col.type == "formula" or (col.type in TEMPORAL_TYPES and col.after):
             raise SchemaError(f"column {col.name!r}: unique is not supported on {col.type} columns computed from others")
         size = unique_size(col)
         if size is not None and size < rows:
-            raise SchemaError(f"column {col.name!r} is unique but can hold only {size} distinct "
-                              f"values for {rows} rows")
+            raise SchemaError(f"column {col.name!r} is unique but can hold only {size:,} different "
+                              f"values for {rows:,} rows")
+
+
+def load_schema(data: Any, max_columns: int) -> Schema:
+    """Check any outside schema (request, model answer, cache entry, file) against every rule."""
+    if isinstance(data, dict):
+        for table in ([data] + [t for t in data.get("tables") or [] if isinstance(t, dict)]
+                      if isinstance(data.get("tables"), list) else [data]):
+            if isinstance(table.get("columns"), list) and len(table["columns"]) > max_columns:
+                raise SchemaError(f"schema has {len(table['columns'])} columns in one table; at most "
+                                  f"{max_columns} are allowed")
+    try:
+        return Schema.model_validate(data)
+    except ValidationError as err:
+        raise plain_error(err, data) from None
+    except RecursionError:
+        raise SchemaError("the schema is nested too deeply") from None
 
 
 def snake(text: str, limit: int = MAX_NAME_CHARS) -> str:
@@ -431,20 +644,5 @@ def snake(text: str, limit: int = MAX_NAME_CHARS) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:limit].strip("_")
 
 
-def validation_message(err: ValidationError) -> str:
-    """One short line from pydantic's errors: where, and which rule."""
-    first = err.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(p) for p in first["loc"] if p not in ("function-after",))
-    msg = first["msg"].removeprefix("Value error, ")
-    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return clip(f"{where}: {msg}{more}" if where else msg + more, 300)
-
-
-def load_schema(data: Any, max_columns: int) -> Schema:
-    """Check any outside schema (request, model answer, cache entry) against every rule."""
-    if isinstance(data, dict) and isinstance(data.get("columns"), list) and len(data["columns"]) > max_columns:
-        raise SchemaError(f"schema has {len(data['columns'])} columns; at most {max_columns} are allowed")
-    try:
-        return Schema.model_validate(data)
-    except ValidationError as err:
-        raise SchemaError(validation_message(err)) from None
+__all__ = ["Column", "Schema", "Table", "Per", "Correlations", "load_schema", "plain_error", "snake",
+           "check_capacity", "column_order", "table_order", "reads", "MAX_CHOICE_VALUE_CHARS"]

@@ -168,7 +168,7 @@ def test_bad_request_gives_422_naming_field(client, body, field):
 @pytest.mark.parametrize("params,field", [
     pytest.param({"description": DESC, "rows": "abc"}, "rows", id="rows_not_a_number"),
     pytest.param({"description": DESC, "rows": 0}, "rows", id="rows_0"),
-    pytest.param({"description": DESC, "format": "xlsx"}, "format", id="unknown_format"),
+    pytest.param({"description": DESC, "format": "xml"}, "format", id="unknown_format"),
     pytest.param({"rows": 5}, "description", id="no_description"),
 ])
 def test_bad_get_request_gives_422_naming_field(client, params, field):
@@ -275,14 +275,15 @@ def test_model_calls_per_minute_limit(tmp_path, fake_model):
     assert fake_model.calls == 1
 
 
-def test_concurrency_limit_answers_503_with_retry_after(tmp_path):
-    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1))
+def test_full_queue_answers_503_with_retry_after(tmp_path):
+    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1, max_queued_generations=0))
     big = {"schema": COUNT_SCHEMA, "rows": 1_000_000, "seed": 1}
     small = {"schema": COUNT_SCHEMA, "rows": 3, "seed": 1}
     with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
         with http.stream("POST", "/generate", json=big) as first:
             assert first.status_code == 200
-            next(first.iter_bytes())
+            held = first.iter_bytes()  # keep the stream open: the client is still reading
+            next(held)
             busy = http.post("/generate", json=small)
             assert busy.status_code == 503
             assert int(busy.headers["retry-after"]) > 0
@@ -294,6 +295,38 @@ def test_concurrency_limit_answers_503_with_retry_after(tmp_path):
                 break
             time.sleep(0.2)
         assert resp.status_code == 200
+
+
+def test_small_request_waits_its_turn_instead_of_503(tmp_path):
+    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1, queue_wait_seconds=20))
+    big = {"schema": COUNT_SCHEMA, "rows": 1_000_000, "seed": 1}
+    small = {"schema": COUNT_SCHEMA, "rows": 3, "seed": 1}
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        with ThreadPoolExecutor(1) as pool:
+            with http.stream("POST", "/generate", json=big) as first:
+                assert first.status_code == 200
+                held = first.iter_bytes()  # keep the stream open: the client is still reading
+                next(held)
+                waiting = pool.submit(http.post, "/generate", json=small)
+                time.sleep(0.5)
+                assert not waiting.done()  # it waits in the queue, holding no slot
+            resp = waiting.result(timeout=20)
+    assert resp.status_code == 200
+    assert len(parse_csv(resp.content)[1]) == 3
+
+
+def test_request_that_waits_too_long_answers_503(tmp_path):
+    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1, queue_wait_seconds=0.3))
+    big = {"schema": COUNT_SCHEMA, "rows": 1_000_000, "seed": 1}
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        with http.stream("POST", "/generate", json=big) as first:
+            held = first.iter_bytes()  # keep the stream open: the client is still reading
+            next(held)
+            started = time.monotonic()
+            busy = http.post("/generate", json={"schema": COUNT_SCHEMA, "rows": 3, "seed": 1})
+            waited = time.monotonic() - started
+    assert busy.status_code == 503 and int(busy.headers["retry-after"]) > 0
+    assert 0.25 <= waited < 5
 
 
 def test_client_that_disconnects_frees_its_generation_within_a_second(tmp_path):

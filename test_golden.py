@@ -114,8 +114,8 @@ GOLDEN = {
     ("every_type", "csv", 5, 1): "81768526bdf6bbdbd35104dac460c4f01658a3a48218201538316508c6d8690f",
     ("every_type", "jsonl", 65_537, 7): "f88b09870ab9de106465a2e0ff217d7e674a4e9bfb15eda147f9c672a26d57e0",
     ("every_type", "csv", 131_073, 2**64 - 1): "cd43bdf54351f5bfc8eb7a081c7f7d61484d2eaa178390fa81cfe95526d18540",
-    ("formulas", "csv", 65_536, 42): "e6fe852456991eabb310e33e6a4f71f9f6fa81cb4809f0f9a07479c039aa4de4",
-    ("formulas", "jsonl", 70_000, -5): "37387c9ce57c1919838b0303d2a893e59f050f8e88cec242fd8fa9bd6f704dc2",
+    ("formulas", "csv", 65_536, 42): "d8fc0c96703084f77a1247c22ca1f6498b2bbffa9d8c4fb0f2616461d779e6b0",
+    ("formulas", "jsonl", 70_000, -5): "83ae4218c25f65f1edea6a8b87afbd4b8786d51009ddfd632cbcdc26d8fdbdda",
     ("abroad", "csv", 66_000, 3): "bba0d2fa984900c849413ff0202801175e6db7d8b4f86d1dcb0e7955a7cce70e",
     ("abroad", "jsonl", 9, 3): "20aa2fb5869404b5b68eb1469ce041b2aa7f220a08fe75e10b851e3ca7287bd0",
 }

@@ -284,7 +284,7 @@ HOSTILE = [
     pytest.param(chat(with_column(type="spreadsheet")), id="unknown_type"),
     pytest.param(chat(with_column(type="formula", expr="age.__class__")), id="formula_attribute"),
     pytest.param(chat(with_column(type="formula", expr="__import__('os').system('id')")), id="formula_import"),
-    pytest.param(chat(with_column(type="formula", expr="age ** 999999999")), id="formula_power_bomb"),
+    pytest.param(chat(with_column(type="formula", expr="round(age, 1000000000000000)")), id="formula_round_bomb"),
     pytest.param(chat(with_column(type="formula", expr="later_column + 1")), id="formula_unknown_column"),
     pytest.param(chat("I'm sorry, I can only describe datasets in words."), id="prose"),
     pytest.param(chat(json.dumps(GOOD_SCHEMA)[:120]), id="truncated"),
