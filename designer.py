@@ -20,7 +20,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,14 @@ def load_vocab() -> dict[str, Any]:
         log.warning("vocabulary %s unavailable (%s): the built-in designer uses its shapes only",
                     VOCAB_PATH.name, type(err).__name__)
         return {}
+
+
+@dataclass
+class Design:
+    """A designer's answer: the schema, and what it assumed where the description was silent."""
+
+    schema: Schema
+    assumptions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -366,7 +374,7 @@ class OfflineDesigner:
         digest = hashlib.sha256(Path(__file__).read_bytes() + json.dumps(vocab, sort_keys=True).encode())
         self.identity = f"offline:{digest.hexdigest()[:12]}"
 
-    def design(self, description: str) -> Schema:
+    def design(self, description: str) -> Design:
         text = " ".join(description.split())
         words = tokens(text)
         domain = self.vocab.domain(words)
@@ -376,7 +384,10 @@ class OfflineDesigner:
         listed = split_fields(text[head.end():], self.names_field) if head else []
         drafts = [d for d in (self.column(read_phrase(source), domain_id, subject) for source in listed) if d]
         strong = sum(1 for d in drafts if not d.weak)
+        assumptions = []
         if strong < 2 and domain:
+            assumptions.append(f"few fields were named: the usual columns of {domain.get('table') or domain['id']} "
+                               "data were assumed")
             template = [d for d in (self.column(read_phrase(p), domain_id, subject, from_template=True)
                                     for p in domain.get("fields", [])) if d]
             # "hotel guest reviews": the template, plus what the words themselves name
@@ -390,6 +401,7 @@ class OfflineDesigner:
         elif strong < 2:
             found = self.columns_named_in(text, domain_id, subject)
             if len(found) + strong < 2:
+                assumptions.append("no fields or known domain were named: a small generic table was assumed")
                 found = [self.column(read_phrase(p), domain_id, subject, from_template=True) for p in GENERIC_TABLE]
             drafts = [d for d in found if d] + drafts
         columns = unique_names([d.column for d in drafts])
@@ -397,7 +409,12 @@ class OfflineDesigner:
         add_relations(columns, domain_id)
         name = (domain.get("table") if domain and strong < 2 else None) or table_name(subject)
         locale = next((LOCALE_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in LOCALE_WORDS), "en_US")
-        return load_schema({"name": name, "locale": locale, "columns": columns}, MAX_DRAFT_COLUMNS)
+        return Design(load_schema({"name": name, "locale": locale, "columns": columns}, MAX_DRAFT_COLUMNS),
+                      assumptions)
+
+    def edit(self, schema: Schema, instruction: str) -> Design:
+        """The schema changed as an instruction says ("make ages 30 to 50", "drop the email")."""
+        return Design(schema, [f"the instruction {clip(instruction, 80)!r} was not understood; the schema is unchanged"])
 
     def names_field(self, text: str) -> bool:
         """Whether these words alone name a field ('ages' does; 'check-in' and 'first' do not)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 import main
+from cache import SchemaCache
 from schema import Schema
 from testkit import DESC, llm_settings_for, schema_of
 
@@ -19,15 +20,15 @@ def small_schema(name: str) -> Schema:
 
 
 def test_cache_put_get_round_trip(tmp_path):
-    cache = main.SchemaCache(tmp_path / "schemas.json")
+    cache = SchemaCache(tmp_path / "schemas.json")
     assert cache.get("k") is None
     cache.put("k", small_schema("one"))
-    assert cache.get("k").name == "one"
-    assert main.SchemaCache(tmp_path / "schemas.json").get("k").name == "one"
+    assert cache.get("k").schema.name == "one"
+    assert SchemaCache(tmp_path / "schemas.json").get("k").schema.name == "one"
 
 
 def test_cache_threads_lose_no_entry(tmp_path):
-    cache = main.SchemaCache(tmp_path / "schemas.json")
+    cache = SchemaCache(tmp_path / "schemas.json")
 
     def put_many(t):
         for i in range(10):
@@ -35,14 +36,14 @@ def test_cache_threads_lose_no_entry(tmp_path):
 
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(put_many, range(16)))
-    fresh = main.SchemaCache(tmp_path / "schemas.json")
+    fresh = SchemaCache(tmp_path / "schemas.json")
     missing = [f"t{t}-{i}" for t in range(16) for i in range(10) if fresh.get(f"t{t}-{i}") is None]
     assert missing == []
     assert fresh.stats()["entries"] == 160
 
 
 def _put_keys_in_process(path: str, prefix: str, count: int) -> None:
-    cache = main.SchemaCache(Path(path))
+    cache = SchemaCache(Path(path))
     for i in range(count):
         cache.put(f"{prefix}-{i}", small_schema(f"{prefix}_{i}"))
 
@@ -57,7 +58,7 @@ def test_cache_two_processes_lose_no_entry(tmp_path):
         p.join(120)
         assert p.exitcode == 0
     json.loads(path.read_text())
-    fresh = main.SchemaCache(path)
+    fresh = SchemaCache(path)
     missing = [f"{p}-{i}" for p in "ab" for i in range(50) if fresh.get(f"{p}-{i}") is None]
     assert missing == []
     assert fresh.stats()["entries"] == 100
@@ -80,11 +81,11 @@ def test_corrupt_cache_is_set_aside_and_app_serves(tmp_path, settings):
 def test_corrupt_cache_starts_empty(tmp_path):
     path = tmp_path / "schemas.json"
     path.write_bytes(b"\x00\x01 not json")
-    cache = main.SchemaCache(path)
+    cache = SchemaCache(path)
     assert cache.get("anything") is None
     cache.put("k", small_schema("fresh"))
     assert json.loads(path.read_text())
-    assert main.SchemaCache(path).get("k").name == "fresh"
+    assert SchemaCache(path).get("k").schema.name == "fresh"
     assert list(tmp_path.glob("schemas.json.corrupt*"))
 
 

@@ -40,7 +40,7 @@ def test_generate_from_description_offline(client):
      lambda cols: "age" in cols["date_of_birth"].get("expr", "")),
 ])
 def test_built_in_designer_adds_the_obvious_relations(description, relation):
-    schema = OfflineDesigner().design(description)
+    schema = OfflineDesigner().design(description).schema
     cols = {c.name: c.model_dump(exclude_none=True) for c in schema.columns}
     assert relation(cols), cols
 

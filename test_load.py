@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-import main
+from cache import SchemaCache
 from testkit import DESC, GOOD_SCHEMA, SECRET, chat, message_text, pid_of_client_port, uvicorn_process
 
 
@@ -86,7 +86,7 @@ def test_four_workers_design_each_description_at_most_once_per_process(tmp_path,
     assert all(SECRET not in r.text for r in responses)
     path = tmp_path / "schemas.json"
     json.loads(path.read_text())
-    assert main.SchemaCache(path).stats()["entries"] == 50
+    assert SchemaCache(path).stats()["entries"] == 50
     assert set(designed) == {f"{i:02d}" for i in range(50)}
     assert max(designed.values()) <= 4, designed
     assert None not in {pid for pid, _ in per_process}, "could not tell which worker called the model"
