@@ -159,6 +159,7 @@ class Column(BaseModel):
     expr: str | None = None
     # ref
     table: str | None = None
+    distinct: bool = False      # a ref's picks differ within each parent row of a per table
     # text and SQL
     max_length: int | None = Field(None, ge=1, le=MAX_LENGTH)
     sql_type: str | None = None

@@ -65,7 +65,7 @@ def entity_stream(base: int, entity: str) -> int:
 
 def hashed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
     """A uniform in [0, 1) per key, the same for the same key in every block (splitmix64)."""
-    x = keys.astype(np.uint64) + np.uint64(salt % 2**64) * np.uint64(0x9E3779B97F4A7C15)
+    x = keys.astype(np.uint64) + np.uint64((salt * 0x9E3779B97F4A7C15) % 2**64)
     with np.errstate(over="ignore"):
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -793,6 +793,8 @@ def make_ref(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
         rows = block.rows() * max(size, 1) // max(block.maker.size, 1)
     elif size == 0:
         rows = np.full(block.n, -1, dtype=np.int64)
+    elif col.distinct:
+        rows = distinct_rows(block, size)
     elif col.distribution == "zipf":
         rows = zipf_rows(size, rng, block)
     else:
@@ -801,6 +803,20 @@ def make_ref(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
     if size == 0:
         return pa.nulls(block.n, pa.string())
     return parent.keys_at(rows)
+
+
+def distinct_rows(block: Block, size: int) -> np.ndarray:
+    """Picks that differ within each owning parent row: the k-th child of a parent takes
+    (start + k * stride) mod size, a walk that repeats no row before it has visited all."""
+    starts = block.plan.starts[block.table.name]
+    rows = block.rows()
+    parent = np.searchsorted(starts, rows, side="right") - 1
+    k = rows - starts[parent]
+    salt = zlib.crc32(block.table.name.encode()) + block.seed
+    start = np.floor(hashed_uniform(parent, salt) * size).astype(np.int64)
+    stride = np.floor(hashed_uniform(parent, salt + 1) * size).astype(np.int64) | 1
+    stride = np.where(np.gcd(stride, size) == 1, stride, 1)
+    return (start + k * stride) % size
 
 
 def zipf_rows(size: int, rng: np.random.Generator, block: Block) -> np.ndarray:
@@ -834,7 +850,19 @@ def make_block(schema: Schema, seed: int, number: int, rows: int, locale: str | 
 
 def check_sizes(the_plan: Plan) -> None:
     for name, size in the_plan.sizes.items():
-        check_capacity(the_plan.schema.table(name), size)
+        table = the_plan.schema.table(name)
+        check_capacity(table, size)
+        for col in table.columns:
+            if col.type == "ref" and col.distinct and table.per and table.per.max > the_plan.sizes[col.table or ""]:
+                raise SchemaError(f"table {name!r}, column {col.name!r}: up to {table.per.max} distinct picks per "
+                                  f"parent row, but {col.table!r} has only {the_plan.sizes[col.table or '']} rows")
+
+
+def main_rows(schema: Schema, rows: int, seed: int, locale: str | None = None) -> pa.Table:
+    """The main table's rows in one Arrow table (for a report on a sample, not for streaming)."""
+    the_plan = plan(schema, rows, seed, locale)
+    check_sizes(the_plan)
+    return pa.concat_tables(table_batches(the_plan, schema.main_table().name))
 
 
 def table_batches(the_plan: Plan, name: str, batch_blocks: int = 1) -> Iterator[pa.Table]:

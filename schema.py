@@ -454,6 +454,10 @@ class Dataset:
             if col.unique:
                 raise SchemaError(f"{self.label(table, col)}: a ref column cannot be unique",
                                   field=self.where(table, col, "unique"))
+            if col.distinct and (table.per is None or col.name == table.owner):
+                raise SchemaError(f"{self.label(table, col)}: distinct picks differ within each parent row, so "
+                                  "they need a table made per a parent, and a ref other than the one to that parent",
+                                  field=self.where(table, col, "distinct"))
         for read in reads(col):
             found = self.resolve(table, col, read)
             if read.kinds and found.type not in read.kinds:
