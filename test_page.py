@@ -944,3 +944,33 @@ def test_page_checks_are_quiet(page_ui):
     expect(page_status(pg)).to_contain_text("accepts this schema for 200 rows")
     page_preview(pg)
     assert pg.noise == [], pg.noise
+
+
+# --- a dataset of several tables is kept whole: shown as JSON, previewed by its main table ---
+
+SHOP = {"name": "shop", "locale": "en_US", "tables": [
+    {"name": "customers", "rows": 100, "columns": [
+        {"name": "customer_id", "type": "id"},
+        {"name": "email", "type": "faker", "method": "email", "unique": True}]},
+    {"name": "orders", "per": {"table": "customers", "min": 0, "max": 3}, "columns": [
+        {"name": "order_id", "type": "id", "prefix": "ORD-"},
+        {"name": "customer_id", "type": "ref", "table": "customers"},
+        {"name": "amount", "type": "float", "min": 5, "max": 500}]}]}
+
+
+def test_page_dataset_of_tables(page_ui):
+    pg = page_ui
+    page_design(pg, description=PAGE_CUSTOMERS)
+    page_json(pg, True)
+    pg.get_by_label("Schema as JSON").fill(json.dumps(SHOP))
+    page_button(pg, "Apply JSON").click()
+    expect(pg.get_by_text(re.compile("^This dataset has 2 tables"))).to_be_visible()
+    expect(pg.get_by_label("Schema as JSON")).to_be_visible()
+    expect(pg.locator("li.col")).to_have_count(0)
+    expect(page_status(pg)).to_contain_text("accepts")
+    page_button(pg, "Preview").click()
+    expect(pg.locator("#preview-wrap thead th[data-name='email']")).to_be_visible()
+    with pg.expect_download() as info:
+        page_button(pg, "Download").click()
+    assert info.value.suggested_filename == "shop.zip"
+    assert json.loads(pg.get_by_label("Schema as JSON").input_value())["tables"][1]["name"] == "orders"
