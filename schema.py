@@ -429,6 +429,8 @@ class Dataset:
         if table.kind == "rows" and table.rows is None and table is not self.schema.main_table() and not self.schema.one_table:
             raise SchemaError(f"table {table.name!r} needs rows (a size), per (rows for each parent row) or data",
                               field=self.where(table, field="rows"))
+        for col in cols:
+            self.check_column(table, col)
         if table.per:
             if table.per.table not in self.tables:
                 raise SchemaError(f"table {table.name!r} is made per {clip(table.per.table, 40)!r}, which is not a table",
@@ -436,11 +438,10 @@ class Dataset:
             if table.per.table == table.name:
                 raise SchemaError(f"table {table.name!r} cannot be made per itself", field=self.where(table, field="per"))
             if table.owner is None:
-                raise SchemaError(f"table {table.name!r} is made per {table.per.table!r} and needs a ref column to it "
-                                  f'(like {{"name": "{table.per.table}_id", "type": "ref", "table": "{table.per.table}"}})',
-                                  field=self.where(table, field="columns"))
-        for col in cols:
-            self.check_column(table, col)
+                parent = self.tables[table.per.table]
+                raise SchemaError(f"table {table.name!r} is made per {parent.name!r} and needs a ref column to it "
+                                  f'(like {{"name": "{parent.key or parent.name + "_id"}", "type": "ref", '
+                                  f'"table": "{parent.name}"}})', field=self.where(table, field="columns"))
 
     def check_column(self, table: Table, col: Column) -> None:
         if col.type == "ref":
