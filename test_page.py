@@ -465,7 +465,7 @@ def test_page_asks_for_token_when_service_needs_one(page_browser, tmp_path):
         assert errors == [], errors
 
 
-# --- 1. the schema's locale wins, unless the person picks another after designing ---
+# --- the schema's locale wins, unless the person picks another after designing ---
 
 def test_page_locale_follows_the_schema(page_ui):
     pg = page_ui
@@ -498,7 +498,7 @@ def test_page_locale_follows_the_schema(page_ui):
     expect(locale).to_have_value("en_US")
 
 
-# --- 2. the state follows what the person did ---
+# --- the state follows what the person did ---
 
 def test_page_state_follows_the_description(page_ui):
     pg = page_ui
@@ -529,7 +529,7 @@ def test_page_state_follows_the_description(page_ui):
     page_shot(pg, "redesigned")
 
 
-# --- 3. a range edit carries the mean and spread along ---
+# --- a range edit carries the mean and spread along ---
 
 def test_page_range_edit_moves_the_mean(page_ui):
     pg = page_ui
@@ -556,7 +556,7 @@ def test_page_range_edit_moves_the_mean(page_ui):
     page_shot(pg, "range-moved")
 
 
-# --- 4. errors beside the field they concern, cleared when fixed, never thrown ---
+# --- errors beside the field they concern, cleared when fixed, never thrown ---
 
 def test_page_errors_sit_beside_their_fields(page_ui):
     pg = page_ui
@@ -620,7 +620,7 @@ def test_page_errors_sit_beside_their_fields(page_ui):
     assert pg.errors == []
 
 
-# --- 5. the check uses the person's row count ---
+# --- the check uses the person's row count ---
 
 def test_page_check_uses_the_row_count(page_ui):
     pg = page_ui
@@ -650,7 +650,7 @@ def test_page_check_uses_the_row_count(page_ui):
     expect(day).not_to_have_class(re.compile(r"\bhas-error\b"))
 
 
-# --- 6. seeds stay text end to end, and the seed used is shown ---
+# --- seeds stay text end to end, and the seed used is shown ---
 
 def test_page_seed_stays_text(page_ui, page_server, tmp_path):
     pg = page_ui
@@ -688,7 +688,7 @@ def test_page_seed_stays_text(page_ui, page_server, tmp_path):
     page_shot(pg, "seed-shown")
 
 
-# --- 7. the service's messages in plain words, at their field ---
+# --- the service's messages in plain words, at their field ---
 
 def page_refuse(answer: dict):
     """A route handler that answers 422 with this body."""
@@ -737,7 +737,7 @@ def test_page_messages_in_plain_words(page_ui):
     page_shot(pg, "plain-words")
 
 
-# --- 8. a long description is not cut without a word ---
+# --- a long description is not cut without a word ---
 
 def test_page_long_description_says_so(page_ui):
     pg = page_ui
@@ -761,7 +761,7 @@ def test_page_long_description_says_so(page_ui):
     expect(page_field_error(pg, desc)).to_be_empty()
 
 
-# --- 9. Faker methods to pick from, with examples; fields in words ---
+# --- Faker methods to pick from, with examples; fields in words ---
 
 def test_page_faker_methods_and_words(page_ui):
     pg = page_ui
@@ -792,14 +792,14 @@ def test_page_faker_methods_and_words(page_ui):
     method.fill("name")
     expect(page_status(pg)).to_contain_text("accepts")
     # settings carry words, not keys
-    for label in ("Empty cells (share)", "Unique values", "Minimum", "Maximum", "Distribution", "After the date in column",
+    for label in ("Empty cells (share)", "Unique values", "Minimum", "Maximum", "Distribution", "After date column",
                   "At least … days after", "At most … days after", "Values (comma-separated)"):
         expect(pg.get_by_label(label).first).to_be_visible()
     assert pg.get_by_label("null_rate").count() == 0 and pg.get_by_label("min_days").count() == 0
     page_shot(pg, "words")
 
 
-# --- 10. charts that read like the data ---
+# --- charts that read like the data ---
 
 def test_page_charts_read_like_the_data(page_ui):
     pg = page_ui
@@ -824,7 +824,7 @@ def test_page_charts_read_like_the_data(page_ui):
     page_shot(pg, "charts")
 
 
-# --- 11. the keyboard follows the page, and a phone shows it whole ---
+# --- the keyboard follows the page, and a phone shows it whole ---
 
 def page_focus_box(pg) -> dict:
     return pg.evaluate("""() => {
@@ -917,7 +917,7 @@ def test_page_tab_order_inside_a_column(page_ui):
     assert pg.evaluate("!!document.activeElement.closest('#schema-card')")
 
 
-# --- 12. quiet: one check after a burst of edits, nothing in the console ---
+# --- quiet: one check after a burst of edits, nothing in the console ---
 
 def test_page_checks_are_quiet(page_ui):
     pg = page_ui
