@@ -1,0 +1,412 @@
+"""Learning from a sample: the samples are made here (penguins, a shop's orders, a daily weather
+series), fitted, and the rows made from the fitted schema are held against them."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fit
+import rows
+from schema import load_schema
+from testkit import HERE, service_env
+
+RARE_COLOURS = ["teal", "mauve", "ochre"]
+
+ISLANDS = {"Adelie": (["Biscoe", "Dream", "Torgersen"], [0.3, 0.35, 0.35]), "Gentoo": (["Biscoe"], [1.0]),
+           "Chinstrap": (["Dream"], [1.0])}
+
+
+def penguins(n: int = 1500, seed: int = 1) -> pd.DataFrame:
+    """Body mass and bill length set by species and sex (two modes each), flipper length
+    following body mass, an island that follows the species, ids shaped like N12A1."""
+    rng = np.random.default_rng(seed)
+    species = rng.choice(["Adelie", "Gentoo", "Chinstrap"], n, p=[0.45, 0.35, 0.2])
+    island = np.array([rng.choice(ISLANDS[s][0], p=ISLANDS[s][1]) for s in species])
+    sex = rng.choice(["male", "female"], n)
+    mass_base = pd.Series(species).map({"Adelie": 3700, "Gentoo": 5080, "Chinstrap": 3730}).to_numpy()
+    mass = mass_base + np.where(sex == "male", 330, -330) + rng.normal(0, 230, n)
+    bill = pd.Series(species).map({"Adelie": 38.8, "Gentoo": 47.5, "Chinstrap": 48.8}).to_numpy() \
+        + np.where(sex == "male", 2, -2) + rng.normal(0, 1.6, n)
+    flipper = 0.012 * mass + 140 + rng.normal(0, 4, n)
+    colour = rng.choice(["red", "blue", "green"], n)
+    rare = rng.choice(n, 7, replace=False)
+    colour[rare] = [RARE_COLOURS[i % 3] for i in range(7)]  # each seen 2 or 3 times
+    frame = pd.DataFrame({
+        "Individual ID": [f"N{rng.integers(1, 100)}A{rng.integers(1, 3)}" for _ in range(n)],
+        "species": species, "island": island, "sex": sex,
+        "bill_length_mm": np.round(bill, 1), "flipper_length_mm": np.round(flipper).astype(int),
+        "body_mass_g": np.round(mass).astype(int), "band colour": colour,
+    })
+    frame.loc[rng.random(n) < 0.04, "sex"] = None
+    return frame
+
+
+def shop(n: int = 3000, seed: int = 2) -> pd.DataFrame:
+    """Orders: sequential ids, product codes, a skewed price with a quarter of free items,
+    a quantity, a category with rare values, comments (mostly empty), an email."""
+    rng = np.random.default_rng(seed)
+    price = np.where(rng.random(n) < 0.25, 0.0, np.round(rng.lognormal(3.2, 0.9, n), 2))
+    category = rng.choice(["books", "games", "music", "garden"], n, p=[0.4, 0.3, 0.2, 0.1]).astype(object)
+    category[:6] = ["antiques", "antiques", "stamps", "vinyl", "vinyl", "vinyl"]  # seen 1 to 3 times
+    words = ("great quick delivery item broken arrived late lovely gift would buy again the box was "
+             "damaged but support helped fast works as described").split()
+    comments = [None if rng.random() < 0.6 else " ".join(rng.choice(words, rng.integers(3, 30))).capitalize() + "."
+                for _ in range(n)]
+    return pd.DataFrame({
+        "order_id": [f"ORD-{i:05d}" for i in range(1, n + 1)],
+        "sku": [f"SKU-{rng.integers(0, 10000):04d}-{''.join(rng.choice(list('ABCDEFGH'), 2))}" for _ in range(n)],
+        "price": price, "quantity": rng.poisson(1.5, n) + 1, "category": category,
+        "comment": comments,
+        "email": [f"user{rng.integers(0, 10**6)}@example.org" for _ in range(n)],
+    })
+
+
+def weather(days: int = 1096, seed: int = 3) -> pd.DataFrame:
+    """A daily series written day first (31/01/2021): warm summers, cold winters, rain on some
+    days only."""
+    rng = np.random.default_rng(seed)
+    day = pd.date_range("2021-01-01", periods=days, freq="D")
+    temp = 11 + 9 * np.sin(2 * np.pi * (day.day_of_year.to_numpy() - 110) / 365.25) + rng.normal(0, 2.2, days)
+    rain = np.where(rng.random(days) < 0.55, 0.0, np.round(rng.gamma(1.5, 3.0, days), 1))
+    return pd.DataFrame({"date": day.strftime("%d/%m/%Y"), "temp_c": np.round(temp, 1), "rain_mm": rain,
+                         "station": "Oxford"})
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode()
+
+
+@pytest.fixture(scope="module")
+def fitted_penguins():
+    frame = penguins()
+    return frame, fit.fit_sample(csv_bytes(frame), "penguins.csv")
+
+
+@pytest.fixture(scope="module")
+def fitted_shop():
+    frame = shop()
+    return frame, fit.fit_sample(csv_bytes(frame), "orders.csv")
+
+
+@pytest.fixture(scope="module")
+def fitted_weather():
+    frame = weather()
+    return frame, fit.fit_sample(csv_bytes(frame), "weather.csv")
+
+
+def made(fitted: fit.Fitted, n: int, seed: int = 11) -> pd.DataFrame:
+    return rows.main_rows(load_schema(fitted.schema, 1000), n, seed).to_pandas()
+
+
+def ks(a, b) -> float:
+    a, b = np.sort(np.asarray(a, float)), np.sort(np.asarray(b, float))
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    grid = np.concatenate([a, b])
+    return float(np.max(np.abs(np.searchsorted(a, grid, "right") / len(a) - np.searchsorted(b, grid, "right") / len(b))))
+
+
+def tvd(a, b) -> float:
+    pa_, pb = pd.Series(a).dropna().astype(str).value_counts(normalize=True), \
+        pd.Series(b).dropna().astype(str).value_counts(normalize=True)
+    both = pd.concat([pa_, pb], axis=1).fillna(0)
+    return float(0.5 * (both.iloc[:, 0] - both.iloc[:, 1]).abs().sum())
+
+
+def days(values) -> np.ndarray:
+    return pd.to_datetime(pd.Series(values)).astype("datetime64[s]").astype("int64").to_numpy() / 86400
+
+
+def shape(real: pd.Series, synth: pd.Series) -> float:
+    if pd.api.types.is_numeric_dtype(real):
+        return 1 - ks(real, synth)
+    return 1 - tvd(real, synth)
+
+
+def column(fitted: fit.Fitted, name: str) -> dict:
+    return next(c for c in fitted.schema["columns"] if c["name"] == name)
+
+
+# --- what is learned ---
+
+def test_columns_keep_the_sample_names_order_and_kinds(fitted_penguins, fitted_shop):
+    frame, fitted = fitted_penguins
+    visible = [c for c in fitted.schema["columns"] if not c.get("hidden")]
+    assert [c["name"] for c in visible] == list(frame.columns)
+    kinds = {c["name"]: c["type"] for c in visible}
+    assert kinds == {"Individual ID": "pattern", "species": "choice", "island": "choice", "sex": "choice",
+                     "bill_length_mm": "float", "flipper_length_mm": "int", "body_mass_g": "int",
+                     "band colour": "choice"}
+    assert column(fitted, "bill_length_mm")["decimals"] == 1
+    assert column(fitted, "sex")["null_rate"] == pytest.approx(frame["sex"].isna().mean(), abs=1e-3)
+    assert column(fitted, "Individual ID")["pattern"] == "N##A#"
+    _, shop_fit = fitted_shop
+    order_id = column(shop_fit, "order_id")
+    assert order_id == order_id | {"type": "id", "prefix": "ORD-", "width": 5, "start": 3001}
+    assert column(shop_fit, "sku")["pattern"] == "SKU-####-??"
+    assert column(shop_fit, "comment")["type"] == "faker"
+    assert column(shop_fit, "email")["method"] == "email"
+
+
+def test_every_column_keeps_its_shape(fitted_penguins, fitted_shop, fitted_weather):
+    for frame, fitted in (fitted_penguins, fitted_shop, fitted_weather):
+        synth = made(fitted, 5000)
+        for name in frame.columns:
+            col = column(fitted, name)
+            if col["type"] in ("id", "faker", "pattern"):
+                continue
+            real = frame[name]
+            other = synth[name]
+            if col["type"] == "date":
+                real, other = pd.Series(days(pd.to_datetime(real, format="%d/%m/%Y"))), pd.Series(days(other))
+            assert shape(real, other) >= 0.9, name
+        for entry in fitted.report["columns"]:
+            if entry["shape"] is not None:
+                assert entry["shape"]["score"] >= 0.9, entry["name"]
+
+
+def test_numbers_follow_the_category_that_moves_them(fitted_penguins):
+    frame, fitted = fitted_penguins
+    synth = made(fitted, 20_000)
+    for number in ("body_mass_g", "bill_length_mm"):
+        assert column(fitted, number)["depends_on"]
+        for by in ("species", "sex"):
+            real = frame.groupby(by)[number].mean()
+            mine = synth.groupby(by)[number].mean()
+            for group in real.index:
+                assert mine[group] == pytest.approx(real[group], rel=0.06), (number, by, group)
+            if by == "species":  # two modes (by sex) within each species survive too
+                gentoo = synth[synth.species == "Gentoo"]
+                assert gentoo.groupby("sex")["body_mass_g"].mean().diff().abs().iloc[-1] > 400
+
+
+def test_pair_trends_are_kept(fitted_penguins):
+    frame, fitted = fitted_penguins
+    synth = made(fitted, 10_000)
+    numbers = ["bill_length_mm", "flipper_length_mm", "body_mass_g"]
+    real, mine = frame[numbers].corr().to_numpy(), synth[numbers].corr().to_numpy()
+    upper = np.triu_indices(len(numbers), 1)
+    assert np.mean(np.abs(real[upper] - mine[upper])) <= 0.1
+    assert real[0, 2] > 0.5 and mine[0, 2] > 0.5
+    # the island follows the species: Gentoo only on Biscoe
+    assert set(synth.loc[synth.species == "Gentoo", "island"]) == {"Biscoe"}
+    trends = {tuple(p["columns"]): p for p in fitted.report["pairs"]}
+    assert trends[("flipper_length_mm", "body_mass_g")]["metric"] == "correlation"
+    assert trends[("species", "island")]["metric"] == "contingency"
+    assert np.mean([p["score"] for p in fitted.report["pairs"]]) >= 0.9
+
+
+def test_zeros_and_skew_of_a_price(fitted_shop):
+    frame, fitted = fitted_shop
+    synth = made(fitted, 20_000)
+    real, mine = frame["price"], synth["price"]
+    assert (mine == 0).mean() == pytest.approx((real == 0).mean(), abs=0.02)
+    assert mine.median() == pytest.approx(real.median(), rel=0.08)
+    assert mine.mean() > mine.median() * 1.2  # right skew
+    assert mine.max() <= real.max() and mine.min() >= 0
+    assert (mine.round(2) == mine).all()
+
+
+def test_rare_values_free_text_and_ids_are_never_copied(fitted_shop, fitted_penguins):
+    frame, fitted = fitted_shop
+    synth = made(fitted, 20_000)
+    assert not set(synth["category"]) & {"antiques", "stamps", "vinyl"}
+    assert "Other" in set(synth["category"])
+    comments = synth["comment"]
+    assert comments.isna().mean() == pytest.approx(frame["comment"].isna().mean(), abs=0.03)
+    assert not set(comments.dropna()) & set(frame["comment"].dropna())
+    real_len, mine_len = frame["comment"].dropna().str.len(), comments.dropna().str.len()
+    assert mine_len.median() == pytest.approx(real_len.median(), rel=0.25)
+    assert not set(synth["order_id"]) & set(frame["order_id"])
+    assert not set(synth["email"]) & set(frame["email"])
+    pframe, pfit = fitted_penguins
+    psynth = made(pfit, 20_000)
+    assert not set(psynth["band colour"]) & set(RARE_COLOURS)
+
+
+def test_no_sample_row_is_copied(fitted_penguins, fitted_weather):
+    for frame, fitted in (fitted_penguins, fitted_weather):
+        synth = made(fitted, len(frame))
+        if "date" in synth:
+            synth["date"] = pd.to_datetime(synth["date"]).dt.strftime("%d/%m/%Y")
+        real_rows = set(map(tuple, frame.astype(str).to_numpy()))
+        assert not any(tuple(r) in real_rows for r in synth[frame.columns].astype(str).to_numpy())
+        assert fitted.report["privacy"]["identical_rows"]["count"] == 0
+
+
+def test_a_daily_series_stays_daily_and_keeps_its_season(fitted_weather, client):
+    frame, fitted = fitted_weather
+    date = column(fitted, "date")
+    assert date["step"] == "1d" and date["format"] == "%d/%m/%Y"
+    assert column(fitted, "temp_c")["depends_on"]
+    synth = made(fitted, len(frame))
+    stamps = pd.to_datetime(synth["date"])
+    assert (stamps.diff().dropna() == pd.Timedelta(days=1)).all()
+
+    def season(df: pd.DataFrame, when: pd.Series) -> float:
+        months = when.dt.month
+        return df.loc[months.isin([6, 7, 8]), "temp_c"].mean() - df.loc[months.isin([12, 1, 2]), "temp_c"].mean()
+    real_gap = season(frame, pd.to_datetime(frame["date"], format="%d/%m/%Y"))
+    assert real_gap > 10
+    assert season(synth, stamps) == pytest.approx(real_gap, abs=1.5)
+    assert (synth["rain_mm"] == 0).mean() == pytest.approx((frame["rain_mm"] == 0).mean(), abs=0.05)
+    # written back in the sample's own format
+    resp = client.post("/generate", json={"schema": fitted.schema, "rows": 50, "seed": 1})
+    assert resp.status_code == 200
+    written = pd.read_csv(io.StringIO(resp.text), dtype=str)
+    assert list(written.columns) == list(frame.columns)
+    assert written["date"].str.fullmatch(r"\d\d/\d\d/\d{4}").all()
+    assert written["date"].iloc[0] == "01/01/2021"
+
+
+def test_the_report_can_draw_histograms_and_judge_privacy(fitted_penguins):
+    _, fitted = fitted_penguins
+    report = json.loads(json.dumps(fitted.report))
+    assert 0.9 <= report["score"] <= 1 and report["column_shapes"] >= 0.9
+    by_name = {c["name"]: c for c in report["columns"]}
+    mass = by_name["body_mass_g"]["histogram"]
+    assert mass["kind"] == "bins" and len(mass["edges"]) == len(mass["real"]) + 1 == len(mass["synthetic"]) + 1
+    assert sum(mass["real"]) == pytest.approx(1, abs=0.01)
+    species = by_name["species"]["histogram"]
+    assert species["kind"] == "bars" and set(species["labels"]) == {"Adelie", "Gentoo", "Chinstrap"}
+    assert by_name["sex"]["empty_share"]["synthetic"] == pytest.approx(by_name["sex"]["empty_share"]["real"], abs=0.02)
+    dcr = report["privacy"]["dcr"]
+    assert dcr["holdout_rows"] == 300 and dcr["ratio"] >= 0.8 and dcr["verdict"] == "good"
+    assert "contingency" in report["metrics"]["trend"]
+
+
+@pytest.mark.parametrize("kind", ["tsv", "jsonl", "json", "parquet", "xlsx"])
+def test_other_file_kinds_read_alike(kind, tmp_path):
+    frame = penguins(300, seed=5)
+    frame["measured"] = pd.date_range("2023-03-01", periods=300, freq="D")
+    if kind == "tsv":
+        data = frame.assign(measured=frame.measured.dt.strftime("%Y-%m-%d")).to_csv(sep="\t", index=False).encode()
+    elif kind in ("jsonl", "json"):
+        data = frame.assign(measured=frame.measured.dt.strftime("%Y-%m-%d")).to_json(
+            orient="records", lines=kind == "jsonl").encode()
+    else:
+        path = tmp_path / f"sample.{kind}"
+        frame.to_parquet(path) if kind == "parquet" else frame.to_excel(path, index=False)
+        data = path.read_bytes()
+    fitted = fit.fit_sample(data, f"sample.{kind}")
+    types = {c["name"]: c["type"] for c in fitted.schema["columns"] if not c.get("hidden")}
+    assert list(types) == list(frame.columns)
+    assert types["body_mass_g"] == "int" and types["species"] == "choice" and types["measured"] == "date"
+    assert column(fitted, "measured")["step"] == "1d"
+    assert fitted.report["sample"]["format"] == kind
+
+
+def test_missing_markers_and_day_first_dates():
+    text = "when,amount,label\n" + "".join(
+        f"{d:02d}/{m:02d}/2024,{'NA' if i % 7 == 0 else i * 1.5},{'' if i % 5 == 0 else 'ab'[i % 2]}\n"
+        for i, (d, m) in enumerate((d, m) for m in range(1, 13) for d in (3, 17, 25)))
+    fitted = fit.fit_sample(text.encode(), "x.csv")
+    when, amount, label = fitted.schema["columns"][:3]
+    assert when["type"] == "date" and when["format"] == "%d/%m/%Y"
+    assert amount["type"] == "float" and amount["null_rate"] == pytest.approx(6 / 36, abs=1e-3)
+    assert label["null_rate"] == pytest.approx(8 / 36, abs=1e-3)
+
+
+# --- bad files: a 422 naming the problem, nothing cached ---
+
+BAD_FILES = {
+    "not a table": (b"<html><body><p>Hello</p></body></html>", "HTML"),
+    "prose": (b"This is a letter. It has sentences, and commas, but no columns at all!\nRegards, me\n", "not a table"),
+    "ragged": (b"a,b,c\n1,2,3\n4,5,6,7,8\n", "line 3 has 5 fields"),
+    "json object": (b'{"a": [1, 2, 3]}\n[1, 2]\n', "JSON"),
+    "empty": (b"", "empty"),
+    "blank": (b"\n \n\n", "empty"),
+    "empty cells": (b"value\n\n\n\n\n\n\n\n\n\n\n\n", "empty"),
+    "header only": (b"a,b,c\n", "no rows"),
+    "too few rows": (b"a,b\n1,2\n3,4\n", "only 2 rows"),
+    "wide": (",".join(f"c{i}" for i in range(10_000)).encode() + b"\n" + b",".join([b"1"] * 10_000) + b"\n",
+             "10,000 columns"),
+    "binary": (bytes(range(256)) * 40, "binary"),
+    "zip": (b"PK\x03\x04" + b"\x00" * 100, "ZIP"),
+    "bad parquet": (b"PAR1" + b"\x01" * 100, "Parquet"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_files_are_a_422_naming_the_problem(case, client):
+    data, words = BAD_FILES[case]
+    resp = client.post("/fit", files={"sample": ("data.csv", data, "text/csv")})
+    assert resp.status_code == 422, resp.text[:300]
+    detail = resp.json()["detail"]
+    assert words.lower() in json.dumps(detail).lower(), detail
+    assert len(json.dumps(detail)) < 600
+    assert client.get("/cache/stats").json()["entries"] == 0
+
+
+def test_fit_endpoint_answers_and_caches(client):
+    data = csv_bytes(weather(400))
+    first = client.post("/fit", files={"sample": ("weather.csv", data, "text/csv")}, data={"name": "weather"})
+    assert first.status_code == 200, first.text[:500]
+    body = first.json()
+    assert body["source"] == "sample" and body["schema"]["name"] == "weather"
+    assert body["report"]["columns"][0]["name"] == "date"
+    again = client.post("/fit", files={"sample": ("weather.csv", data, "text/csv")}, data={"name": "weather"})
+    assert again.json()["key"] == body["key"] and again.json()["source"] == "cache"
+    made_rows = client.post("/generate", json={"schema": body["schema"], "rows": 30, "seed": 2})
+    assert made_rows.status_code == 200 and made_rows.text.splitlines()[0] == "date,temp_c,rain_mm,station"
+
+
+def test_command_line_fit_and_generate_from_a_sample(tmp_path):
+    sample = tmp_path / "weather.csv"
+    sample.write_bytes(csv_bytes(weather(500)))
+    env = service_env(tmp_path)
+    done = subprocess.run([sys.executable, "main.py", "fit", str(sample), "-o", str(tmp_path / "schema.json")],
+                          cwd=HERE, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    saved = json.loads((tmp_path / "schema.json").read_text())
+    assert saved["schema"]["columns"][0]["step"] == "1d" and "report" in saved
+    out = tmp_path / "synthetic.csv"
+    done = subprocess.run([sys.executable, "main.py", "generate", "--sample", str(sample), "--rows", "2000",
+                           "--seed", "1", "-o", str(out)], cwd=HERE, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    written = pd.read_csv(out, dtype=str)
+    assert len(written) == 2000 and list(written.columns) == ["date", "temp_c", "rain_mm", "station"]
+    assert written["date"].str.fullmatch(r"\d\d/\d\d/\d{4}").all()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"")
+    done = subprocess.run([sys.executable, "main.py", "fit", str(bad)], cwd=HERE, env=env, capture_output=True,
+                          timeout=120)
+    assert done.returncode == 2 and b"empty" in done.stderr
+
+
+def big_sample(n: int, seed: int = 4) -> pd.DataFrame:
+    """Twenty columns of every kind: numbers, zero-inflated prices, categories, dates, codes, text."""
+    rng = np.random.default_rng(seed)
+    cols: dict[str, object] = {"id": np.arange(1, n + 1)}
+    for i in range(5):
+        cols[f"x{i}"] = np.round(rng.lognormal(2 + i / 3, 0.8, n), 2)
+    cols["x0"] = np.where(rng.random(n) < 0.2, 0, cols["x0"])
+    cols["x1"] = np.round(cols["x0"] * 2 + rng.normal(0, 3, n), 2)
+    for i in range(3):
+        cols[f"count{i}"] = rng.poisson(3 + i, n)
+    for i in range(5):
+        cols[f"cat{i}"] = rng.choice([f"v{j}" for j in range(6 + i)], n)
+    cols["day"] = (pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2500, n), "D")).strftime("%m/%d/%Y")
+    cols["at"] = (pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 10**8, n), "s")).strftime("%Y-%m-%d %H:%M:%S")
+    cols["code"] = [f"AB{v:06d}" for v in rng.integers(0, 10**6, n)]
+    cols["flag"] = rng.choice(["true", "false"], n)
+    cols["note"] = np.where(rng.random(n) < 0.5, None, "a short note about this row")
+    return pd.DataFrame(cols)
+
+
+@pytest.mark.slow
+def test_a_hundred_thousand_rows_fit_in_seconds():
+    import time
+    data = csv_bytes(big_sample(100_000))
+    start = time.perf_counter()
+    fitted = fit.fit_sample(data, "big.csv")
+    assert time.perf_counter() - start < 20
+    assert len([c for c in fitted.schema["columns"] if not c.get("hidden")]) == 20
+    assert fitted.report["column_shapes"] >= 0.9
