@@ -926,9 +926,9 @@ def test_page_checks_are_quiet(page_ui):
     pg.on("request", lambda r: checks.append(page_body(r)) if r.url.endswith("/check") else None)
     maximum = page_column(pg, 2).get_by_label("Maximum")
     maximum.select_text()
-    maximum.press_sequentially("75", delay=60)
+    maximum.press_sequentially("75", delay=30)
     page_column(pg, 2).get_by_label("Minimum").select_text()
-    page_column(pg, 2).get_by_label("Minimum").press_sequentially("21", delay=60)
+    page_column(pg, 2).get_by_label("Minimum").press_sequentially("21", delay=30)
     expect(page_status(pg)).to_contain_text("accepts")
     pg.wait_for_timeout(600)
     assert len(checks) == 1, checks
