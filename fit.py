@@ -224,6 +224,10 @@ def read_text(text: str, ext: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     if first.count(sep) + 1 > MAX_SAMPLE_COLUMNS:
         raise fail(f"the file has {first.count(sep) + 1:,} columns; at most {MAX_SAMPLE_COLUMNS:,} can be learned")
     single = first.count(sep) == 0
+    if re.search(r"\w[.!?]( \w|\s*$)", first) and len(first.split()) >= 6:
+        raise fail("this is not a table: the first line reads as a sentence, not as column names")
+    if single and len(text.strip().splitlines()) == 1 and text.count("\n") > 2:
+        raise fail("every cell is empty (its only column): there are no values to learn from")
     try:
         frame = pd.read_csv(io.StringIO(text.rstrip("\r\n") + "\n"), sep=sep, dtype=str, keep_default_na=False,
                             na_values=NA_MARKERS, skip_blank_lines=not single, engine="c")
@@ -235,8 +239,8 @@ def read_text(text: str, ext: str) -> tuple[pd.DataFrame, dict[str, Any]]:
             raise fail(f"this is not a table: line {found.group(2)} has {found.group(3)} fields where the "
                        f"first line has {found.group(1)}") from None
         raise fail(f"this is not a table ({clip(str(err).splitlines()[0], 120)})") from None
-    if single and (len(first) > MAX_NAME_CHARS or re.search(r"[.!?] \w", first)):
-        raise fail("this is not a table: the first line reads as a sentence, not as column names")
+    if single and len(first) > MAX_NAME_CHARS:
+        raise fail("this is not a table: the first line is too long to be a column name")
     names = "separated by tabs" if sep == "\t" else f"separated by {sep!r}"
     return frame, {"format": "tsv" if sep == "\t" else "csv", "separator": sep, "description": names}
 
@@ -339,7 +343,7 @@ def profile_column(name: str, source: str, series: pd.Series) -> Profile:
         labels = np.where(missing, None, series.map(lambda v: "true" if v else "false").to_numpy(dtype=object))
         return Profile(name, source, "bool", missing, labels=labels)
     if pd.api.types.is_numeric_dtype(dtype):
-        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan).copy()
         values[~np.isfinite(values)] = np.nan
         return number_profile(name, source, values, None)
     if pd.api.types.is_datetime64_any_dtype(dtype):
@@ -882,7 +886,7 @@ def calendar_drivers(profiles: list[Profile], idx: np.ndarray, taken: set[str]) 
             continue
         stamps = pd.to_datetime(np.where(ok, days, 0) * SECONDS_PER_DAY, unit="s")
         parts = [("month", stamps.month.to_numpy() - 1, list(range(1, 13)), 300),
-                 ("weekday", stamps.dayofweek.to_numpy(), list(range(7)), 21)]
+                 ("weekday", stamps.day_of_week.to_numpy(), list(range(7)), 21)]
         if prof.datetime:
             parts.append(("hour", stamps.hour.to_numpy(), list(range(24)), 1))
         span = np.nanmax(days) - np.nanmin(days)
@@ -1243,11 +1247,11 @@ def tvd(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def shape_score(prof: Profile, real: np.ndarray, synth: np.ndarray) -> dict[str, Any] | None:
-    if prof.kind in ("id", "empty"):
+    if prof.kind in ("id", "empty", "faker"):  # made new by design: nothing to hold against the sample
         return None
     if prof.kind in ("number", "date"):
         return {"metric": "1 - KS statistic", "score": round(1 - ks_statistic(real, synth), 4)}
-    if prof.kind in ("text", "faker"):
+    if prof.kind == "text":
         return {"metric": "1 - KS statistic of the text lengths", "score": round(1 - ks_statistic(real, synth), 4)}
     if prof.kind == "pattern":
         return {"metric": "1 - total variation distance of the code shapes", "score": round(1 - tvd(real, synth), 4)}
@@ -1406,20 +1410,25 @@ def privacy(profiles: list[Profile], schema: dict[str, Any], synth: dict[str, np
     compared = [p.name for p in profiles if p.kind in ("number", "date", "category", "bool")]
     out: dict[str, Any] = {"compared_columns": compared}
     synth_rows = len(next(iter(synth.values()))) if synth else 0
-    if compared:
-        sample_keys = set(row_hashes(comparable_frame(profiles, real)).tolist())
-        synth_keys = row_hashes(comparable_frame(profiles, synth))
-        same = int(np.isin(synth_keys, list(sample_keys)).sum())
-        out["identical_rows"] = {"count": same, "share": round(same / max(synth_rows, 1), 6),
-                                 "of": synth_rows}
     holdout_n = int(n * HOLDOUT_SHARE)
+    rng = np.random.default_rng(SEED)
+    order = rng.permutation(n)
+    holdout, train = np.sort(order[:holdout_n]), np.sort(order[holdout_n:])
+    if compared:
+        real_keys = row_hashes(comparable_frame(profiles, real))
+        synth_keys = row_hashes(comparable_frame(profiles, synth))
+        same = int(np.isin(synth_keys, real_keys).sum())
+        out["identical_rows"] = {"count": same, "share": round(same / max(synth_rows, 1), 6), "of": synth_rows}
+        if holdout_n >= MIN_HOLDOUT_ROWS:
+            # what new real rows do: held-out rows identical to another part of the sample
+            baseline = float(np.isin(real_keys[holdout], real_keys[train]).mean())
+            out["identical_rows"]["holdout_share"] = round(baseline, 6)
+            out["identical_rows"]["verdict"] = "good" if same / max(synth_rows, 1) <= baseline * 1.5 + 0.001 else \
+                "check: more synthetic rows repeat a sample row than new real rows do"
     if not compared or holdout_n < MIN_HOLDOUT_ROWS:
         out["dcr"] = None
         out["note"] = "the sample is too small to hold a part out, so only identical rows are counted"
         return out
-    rng = np.random.default_rng(SEED)
-    order = rng.permutation(n)
-    holdout, train = np.sort(order[:holdout_n]), np.sort(order[holdout_n:])
     schema_train, _ = build_schema(profiles, train, locale, name)
     stepped = any(p.step for p in profiles)
     made = synthetic_rows(schema_train, min(len(train), DCR_ROWS), stepped, SEED + 1000)
@@ -1444,7 +1453,9 @@ def privacy(profiles: list[Profile], schema: dict[str, Any], synth: dict[str, np
         "train_rows": int(len(train)), "holdout_rows": int(holdout_n),
         "verdict": "good" if ratio >= 0.8 else "check: synthetic rows sit closer to sample rows than new real rows do",
     }
-    out["how_to_read"] = ("A second schema is fitted on 80% of the sample; its rows' distance to the closest of those "
+    out["how_to_read"] = ("Identical rows: synthetic rows equal to a sample row on the compared columns, next to the "
+                          "share of held-out sample rows equal to another sample row (with few columns of few values, "
+                          "repeats are natural). A second schema is fitted on 80% of the sample; its rows' distance to the closest of those "
                           "sample rows (numbers and dates scaled to 0..1, a different category 1 apart) is compared "
                           "with the distance of the held-out 20%. Good: a ratio of medians near 1 or above (0.8 or "
                           "more), few synthetic rows closer than the closest 5% of held-out rows (about 0.05), and "
@@ -1485,7 +1496,7 @@ def make_report(profiles: list[Profile], schema: dict[str, Any], loaded: Any, le
             "shape": "numbers and dates: 1 - the Kolmogorov-Smirnov statistic; categories: 1 - total variation "
                      "distance of the value shares; text: 1 - KS of the lengths; codes: 1 - TVD of their shapes",
             "trend": "two numbers or dates: 1 - |correlation real - correlation synthetic| / 2 (Pearson); any pair "
-                     "with a category: 1 - total variation distance between the real and synthetic shares of the "
+                     "with a category: contingency similarity, 1 - total variation distance between the real and synthetic shares of the "
                      "pair's value combinations (numbers in ten bins at the real deciles, the ten most common "
                      "values of a category and the rest)",
             "score": "the mean of the column shapes' mean and the pair trends' mean",
