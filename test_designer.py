@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 import designer
+import rows
 from designer import OfflineDesigner
+from schema import load_schema
 from testkit import DESC, parse_csv, table_of
 
 
@@ -348,6 +350,69 @@ def test_rule_total_charges_are_monthly_times_tenure():
     table = table_of({"columns": cols}, 5000)
     m, t, tot = (np.array(table.column(n).to_pylist()) for n in ("monthly_charges", "tenure_months", "total_charges"))
     assert np.all(np.abs(tot / (m * t) - 1) <= 0.031)
+
+
+def test_rule_formula_links_tie_net_pay_to_gross_and_tax():
+    cols = drafted({"name": "gross_pay", **MONEY}, {"name": "tax", **MONEY}, {"name": "net_pay", **MONEY})
+    designer.formula_links(cols, None)
+    table = rows.main_rows(designer_schema(cols), 5000, 3)
+    g, t, n = (np.array(table.column(x).to_pylist()) for x in ("gross_pay", "tax", "net_pay"))
+    assert np.all(np.abs(g - t - n) < 0.011) and np.all(n <= g)
+
+
+def test_rule_correlated_pairs_draw_size_and_price_together():
+    cols = drafted({"name": "square_feet", "type": "int", "min": 400, "max": 5000},
+                   {"name": "price", "type": "float", "min": 50000, "max": 2000000, "decimals": 2})
+    designer.correlated_pairs(cols, None)
+    schema = designer_schema(cols)
+    table = rows.main_rows(schema, 5000, 4)
+    r = np.corrcoef(table.column("square_feet").to_pylist(), table.column("price").to_pylist())[0, 1]
+    assert r > 0.5
+
+
+def test_rule_chance_links_approve_higher_scores_more_often():
+    cols = drafted({"name": "credit_score", "type": "int", "min": 300, "max": 850},
+                   {"name": "approved", "type": "bool", "p": 0.6})
+    designer.chance_links(cols, None)
+    table = rows.main_rows(designer_schema(cols), 20000, 3)
+    score, ok = np.array(table.column("credit_score").to_pylist()), np.array(table.column("approved").to_pylist())
+    assert ok[score >= 720].mean() > ok[score < 620].mean() + 0.2
+    assert abs(ok.mean() - 0.6) < 0.03
+
+
+def test_rule_ordinal_prices_follow_the_rank_of_a_known_scale():
+    cols = drafted({"name": "room_type", "type": "choice", "values": ["Suite", "Standard", "Deluxe"]},
+                   {"name": "nightly_rate", "type": "float", "min": 60, "max": 900, "mean": 200, "std": 80})
+    designer.ordinal_prices(cols, None)
+    table = rows.main_rows(designer_schema(cols), 20000, 3)
+    rooms, rate = table.column("room_type").to_pylist(), np.array(table.column("nightly_rate").to_pylist())
+    mean = {v: rate[np.array(rooms) == v].mean() for v in ("Standard", "Deluxe", "Suite")}
+    assert mean["Standard"] < mean["Deluxe"] < mean["Suite"]
+
+
+def test_rule_grade_from_score_agrees_in_every_row():
+    cols = drafted({"name": "score", "type": "int", "min": 0, "max": 100},
+                   {"name": "letter_grade", "type": "choice", "values": ["A", "B", "C", "D", "F"]})
+    designer.grade_from_score(cols, None)
+    table = rows.main_rows(designer_schema(cols), 5000, 3)
+    for s, g in zip(table.column("score").to_pylist(), table.column("letter_grade").to_pylist()):
+        assert g == ("A" if s >= 90 else "B" if s >= 80 else "C" if s >= 70 else "D" if s >= 60 else "F")
+
+
+def test_rule_follow_up_measure_stays_near_its_baseline():
+    cols = drafted({"name": "baseline_systolic", "type": "int", "min": 140, "max": 180},
+                   {"name": "systolic_week_12", "type": "int", "min": 90, "max": 200})
+    designer.follow_up_measure(cols, None)
+    table = rows.main_rows(designer_schema(cols), 5000, 3)
+    a, b = (np.array(table.column(x).to_pylist(), dtype=float) for x in ("baseline_systolic", "systolic_week_12"))
+    assert np.corrcoef(a, b)[0, 1] > 0.7
+
+
+def designer_schema(cols: list[dict]):
+    """Drafted columns (with the designer's private keys) as a checked one-table schema."""
+    from constraints import Table, assemble
+    from types import SimpleNamespace
+    return load_schema(assemble([Table("t", cols)], SimpleNamespace(locale="en_US"), "t"), 100)
 
 
 def test_every_relation_rule_has_its_own_test():

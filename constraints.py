@@ -1,0 +1,1357 @@
+"""Placing what a description says on the columns it mentions: the designer's rules (phrases.py)
+turned into the schema language.
+
+    Rule("share", target="denied", p=0.1)        -> status weights: denied 10%
+    Rule("after", target="", other="claim", 10..120 days) -> settlement_date after claim_date
+    Rule("more", target="claims", by younger drivers under 25) -> claim_amount cases on a hidden
+                                                                  age_under_25 flag
+
+A mention ("the night shift", "trips", "the claim") is resolved to a column, or to a value of a
+choice column, by the words they share (Resolver). What cannot be placed is said in the design's
+assumptions. Things that recur (drivers, meters, agents) become hidden tables that a column
+refers to (entity_table). The tables are then assembled into a schema dict: dependences on
+several things become a formula over a hidden base, correlations a matrix, private keys dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from formula import parse_formula
+from phrases import Item, Rule, ascii_fold, example_pattern, singular, time_group
+from relations import (chance_from_number, condition_value, correlate, correlation_matrix, derive, depend_on_rank,
+                       given, mean_of, number_text, scaled_case)
+from schema import snake
+
+log = logging.getLogger("synthdata")
+
+MENTION_STOP = {"the", "a", "an", "of", "for", "per", "each", "every", "their", "its", "in", "on", "at", "by", "to",
+                "and", "or", "with", "is", "are", "was", "were", "has", "have", "get", "gets", "be", "being", "that",
+                "this", "those", "these", "all", "other", "others", "than", "from", "as", "it", "they", "data",
+                "value", "values", "field", "column", "row", "rows", "record", "records", "number", "some", "any"}
+GENERIC_TOKENS = {"date", "time", "id", "name", "amount", "type", "number", "rate", "total", "level", "status",
+                  "code", "count", "value", "score", "at", "day", "year", "month"}
+DATES = ("date", "datetime")
+NUMBERS = ("int", "float")
+
+
+def mention_tokens(text: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", ascii_fold(text).lower())
+    return [singular(w) for w in words if w not in MENTION_STOP]
+
+
+def stem(word: str) -> str:
+    return word[:5] if len(word) > 5 else word
+
+
+@dataclass
+class Table:
+    """A table being designed: its columns as dicts, and its size (rows, per a parent, or data)."""
+
+    name: str
+    columns: list[dict[str, Any]]
+    rows: int | None = None
+    per: dict[str, Any] | None = None
+    data: list[dict[str, Any]] | None = None
+    hidden: bool = False
+    entity: str = ""
+
+    def col(self, name: str) -> dict[str, Any] | None:
+        return next((c for c in self.columns if c["name"] == name), None)
+
+    def key(self) -> dict[str, Any] | None:
+        return next((c for c in self.columns if c["type"] == "id"), None)
+
+
+@dataclass
+class Hit:
+    table: Table
+    col: dict[str, Any]
+    value: Any = None
+    score: float = 0.0
+
+
+class Resolver:
+    """Which column (or value of a choice column) a mention names, by the words they share."""
+
+    def __init__(self, designer: Any, tables: list[Table], ctx: Any):
+        self.designer = designer
+        self.tables = tables
+        self.ctx = ctx
+        groups = (designer.vocab.data.get("value_synonyms") or []) if designer else []
+        self.synonyms: dict[str, set[str]] = {}
+        for i, group in enumerate(groups):
+            for word in group:
+                self.synonyms.setdefault(word, set()).add(f"~{i}")
+
+    def canon(self, word: str) -> set[str]:
+        """A word with the synonym groups it belongs to: 'L' and 'large' share one."""
+        return {word, stem(word)} | self.synonyms.get(word, set())
+
+    def same(self, a: list[str], b: list[str]) -> bool:
+        """Whether every word of b is among the words of a (as itself, its stem or a synonym)."""
+        pool = set().union(*(self.canon(w) for w in a)) if a else set()
+        return bool(b) and all(self.canon(w) & pool for w in b)
+
+    def col_tokens(self, col: dict[str, Any]) -> set[str]:
+        words = set(mention_tokens(col["name"].replace("_", " "))) | set(mention_tokens(col.get("_words", "")))
+        return words | {stem(w) for w in words}
+
+    def find(self, mention: str, table: Table | None = None, kinds: tuple[str, ...] = (), values: bool = True,
+             exclude: tuple[Any, ...] = ()) -> Hit | None:
+        mt = mention_tokens(mention)
+        if not mt:
+            return None
+        best: Hit | None = None
+        for t in ([table] if table else []) + [x for x in self.tables if x is not table]:
+            for col in t.columns:
+                if col.get("_helper") or any(col is e for e in exclude):
+                    continue
+                if kinds and col["type"] not in kinds and not (col["type"] == "formula" and "formula" in kinds):
+                    continue
+                words = self.col_tokens(col)
+                overlap = {w for w in mt if w in words or stem(w) in words}
+                score = len(overlap) / len(mt)
+                if overlap and overlap <= GENERIC_TOKENS:
+                    score *= 0.4
+                if set(mention_tokens(col["name"].replace("_", " "))) == set(mt):
+                    score += 0.5
+                score += 0.05 if t is table else 0
+                if score > (best.score if best else 0.3):
+                    best = Hit(t, col, None, score)
+                if values and col["type"] == "choice":
+                    for value in col.get("values") or []:
+                        vt = mention_tokens(str(value)) or [str(value).lower()]
+                        hit = self.same(mt, vt) or (len(mt) == 1 and self.same(vt, mt))
+                        if hit:
+                            vscore = 0.6 + len(vt) / max(len(mt), 1) * 0.4 + (0.3 if overlap else 0)
+                            if vscore > (best.score if best else 0):
+                                best = Hit(t, col, value, vscore)
+        return best
+
+    def main_dates(self, table: Table, kinds: tuple[str, ...] = DATES) -> list[dict[str, Any]]:
+        """The dates a table's events happen on (not birth dates, not ones that follow others)."""
+        out = [c for c in table.columns if c["type"] in kinds and not c.get("after") and not c.get("_helper")
+               and not re.search(r"birth|dob|expir|valid", c["name"])]
+        return out
+
+
+# --- the user's words over the vocabulary's ---
+
+def apply_item(col: dict[str, Any], item: Item) -> dict[str, Any]:
+    """What the user wrote wins over the vocabulary: their range, their values, yes/no."""
+    from designer import apply_item as draft_apply
+    return draft_apply(col, item)
+
+
+# --- placing rules ---
+
+ORDER = ["item", "alias", "example", "code", "unique", "null", "percent", "dist", "window", "hours", "round", "split",
+         "share", "group_share", "formula", "percent_of", "after", "count", "step", "per", "owns", "popular",
+         "more", "rank", "mode", "corr", "depends", "shift", "whether"]
+
+
+class Placer:
+    def __init__(self, designer: Any, resolver: Resolver, table: Table, ctx: Any, notes: list[str]):
+        self.designer = designer
+        self.resolver = resolver
+        self.table = table
+        self.ctx = ctx
+        self.notes = notes
+        self.deps: list[tuple[Rule, dict[str, Any] | None]] = []
+        self.counts: dict[str, int] = {}
+
+    @property
+    def columns(self) -> list[dict[str, Any]]:
+        return self.table.columns
+
+    def note(self, rule: Rule) -> None:
+        if rule.text:
+            self.notes.append(f"the statement {rule.text.strip()!r} could not be placed on a column")
+
+    def find(self, mention: str, kinds: tuple[str, ...] = (), values: bool = True) -> Hit | None:
+        return self.resolver.find(mention, self.table, kinds, values)
+
+    def new_column(self, words: str, kind: str | None = None) -> dict[str, Any] | None:
+        """A column for a field a statement names but no list did ('flagged as suspected fraud')."""
+        item = Item(words, words)
+        draft = self.designer.column(item, self.ctx)
+        if draft is None:
+            return None
+        col = draft.column
+        if kind == "bool" and col["type"] != "bool":
+            col = {"name": col["name"], "type": "bool", "p": 0.5, "description": words, "_words": col.get("_words", ""),
+                   "_given": set()}
+        if kind == "date" and col["type"] not in DATES:
+            return None
+        if any(c["name"] == col["name"] for c in self.columns):
+            col["name"] += "_2"
+        self.columns.append(col)
+        return col
+
+    # -- one column's own words --
+
+    def place_item(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        item: Item = rule.args["item"]
+        hit = self.find(item.text, NUMBERS + DATES + ("choice",), values=False)
+        if not hit:
+            return False
+        col = hit.col
+        new = apply_item(col, item)
+        keep = {k: v for k, v in col.items() if k.startswith("_") or k in ("name", "description")}
+        col.clear()
+        col.update(new, **keep)
+        col.setdefault("_given", set()).add("range")
+        for sub in item.rules:
+            self.place(sub, col)
+        return True
+
+    def place_alias(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        return True
+
+    def place_whether(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        return True
+
+    def place_example(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        if own is None:
+            return False
+        if own["type"] == "faker" and own.get("method") in ("postcode", "zipcode", "phone_number"):
+            return True
+        keep = {k: own[k] for k in ("name", "description", "_given", "_words", "_concept") if k in own}
+        own.clear()
+        own.update(keep, type="pattern", pattern=example_pattern(rule.args["example"]))
+        return True
+
+    def place_code(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        if own is None:
+            return False
+        regions = (self.designer.vocab.data.get("regions") or {}).get(self.ctx.locale)
+        if re.search(r"state|province|region|prefecture|county|canton|land|uf|estado", own["name"]) and regions:
+            own.clear() if False else None
+            keep = {k: own[k] for k in ("name", "description", "_given", "_words", "_concept") if k in own}
+            own.clear()
+            own.update(keep, type="choice", values=[r[1] for r in regions], weights=[r[2] for r in regions])
+            return True
+        if own["type"] == "faker" and own.get("method") == "state":
+            own["method"] = "state_abbr"
+            return True
+        if own["type"] in ("faker", "pattern", "choice") and not given(own, "values"):
+            own.update(type="pattern", pattern="?" * int(rule.args.get("letters", 2)))
+            own.pop("method", None)
+            return True
+        return False
+
+    def place_unique(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        if own is not None and own["type"] in ("id", "pattern", "faker", "int"):
+            own["unique"] = True
+            return True
+        return False
+
+    def place_null(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        if own is None:
+            return False
+        if rule.other:
+            hit = self.find(rule.other, ("choice", "bool"))
+            if hit and hit.value is not None:
+                own["null_if"] = f"{hit.col['name']} == {condition_value(hit.value)}"
+                return True
+            if hit and hit.col["type"] == "bool":
+                own["null_if"] = hit.col["name"]
+                return True
+        own.setdefault("null_rate", 0.3)
+        return True
+
+    def place_percent(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        if own is not None and own["type"] == "int" and own.get("max", 100) <= 100:
+            own.update(type="float", decimals=1)
+        return True
+
+    def place_dist(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        if own is None:
+            return False
+        args = rule.args
+        if own["type"] not in NUMBERS:
+            if "mean" not in args:
+                return False
+            keep = {k: own[k] for k in ("name", "description", "_given", "_words", "_concept") if k in own}
+            own.clear()
+            own.update(keep, type="float", decimals=1)
+        ranged = given(own, "range")
+        lo, hi = own.get("min"), own.get("max")
+        if args.get("distribution") == "lognormal" and lo is not None and hi is not None:
+            lo, hi = float(lo), float(hi)
+            if ranged:
+                mid = (max(lo, 1e-9) * hi) ** 0.5
+                own.update(min=round_to(own, max(lo * 0.5, 0)), max=round_to(own, hi * 2.5), distribution="lognormal",
+                           mean=round_to(own, mid * 1.3), std=round_to(own, mid * 1.5))
+            else:
+                own.update(distribution="lognormal")
+        elif args.get("distribution") == "normal":
+            own["distribution"] = "normal"
+        elif args.get("distribution"):
+            own["distribution"] = args["distribution"]
+            if args["distribution"] == "uniform":
+                own.pop("mean", None)
+                own.pop("std", None)
+        if args.get("mostly") and ranged and lo is not None and hi is not None and own.get("distribution") != "lognormal":
+            span = float(hi) - float(lo)
+            own.update(distribution="normal", mean=round_to(own, (float(lo) + float(hi)) / 2), std=round_to(own, span / 4, 4),
+                       min=round_to(own, max(float(lo) - span * 0.25, 0) if float(lo) >= 0 else float(lo) - span * 0.25),
+                       max=round_to(own, float(hi) + span * 0.25))
+        if "mean" in args:
+            mean = float(args["mean"])
+            std = float(own.get("std") or 0)
+            if not ranged:
+                std = float(args.get("std") or abs(mean) * 0.03 or 1)
+                own.update(min=round_to(own, mean - 4.5 * std), max=round_to(own, mean + 4.5 * std))
+            own.update(mean=round_to(own, mean), distribution="normal")
+            if std:
+                own["std"] = round_to(own, std, 4)
+            if own.get("min") is not None and own["min"] > own["mean"]:
+                own["min"] = own["mean"]
+            if own.get("max") is not None and own["max"] < own["mean"]:
+                own["max"] = own["mean"]
+        if "std" in args:
+            std = float(args["std"])
+            own["std"] = round_to(own, std, 4)
+            own["distribution"] = own.get("distribution") if own.get("distribution") in ("normal", "lognormal") else "normal"
+            if own.get("mean") is not None and not ranged:
+                own.update(min=round_to(own, float(own["mean"]) - 4.5 * std), max=round_to(own, float(own["mean"]) + 4.5 * std))
+        if own["type"] == "int" and (own.get("std") or 1) < 1 and own.get("distribution") == "normal":
+            own.update(type="float", decimals=2)
+        own.setdefault("_given", set()).add("dist")
+        return True
+
+    def place_window(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        args = rule.args
+        targets = [own] if own is not None else self.resolver.main_dates(self.table, DATES)
+        if own is None and not targets:
+            return False
+        for col in targets:
+            if col["type"] == "int" and args.get("years"):
+                col.update(min=args["years"][0], max=args["years"][1], distribution="uniform")
+                col.pop("mean", None)
+                col.pop("std", None)
+                col.setdefault("_given", set()).add("range")
+            elif col["type"] in DATES and not col.get("after") and not given(col, "window") or (col is own and col["type"] in DATES):
+                col["start"], col["end"] = args["start"], args["end"]
+                col.pop("after", None)
+                col.setdefault("_given", set()).add("window")
+            elif col is own and col["type"] not in DATES:
+                return False
+        return True
+
+    def place_hours(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        a, b = rule.args["from"], rule.args["to"]
+        window = f"{int(a):02d}:{round((a % 1) * 60):02d}-{int(b):02d}:{round((b % 1) * 60):02d}"
+        targets = [own] if own is not None else self.resolver.main_dates(self.table)
+        if not targets:
+            return False
+        for col in targets:
+            if col["type"] == "date":
+                col["type"] = "datetime"
+            if col["type"] == "datetime" and not col.get("after"):
+                col["hours"] = window
+        return True
+
+    def place_round(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        if own is not None and own["type"] in ("float", "formula"):
+            own["decimals"] = int(rule.args["decimals"])
+            return True
+        return own is None
+
+    # -- shares --
+
+    def place_split(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        weights, values = rule.args["weights"], [v for v in rule.args.get("values") or [] if v]
+        col = None
+        if values:
+            best = 0
+            for c in self.columns:
+                if c["type"] == "choice":
+                    found = sum(1 for v in values if self.resolver.find(v, self.table, ("choice",)) and
+                                any(self.same_value(v, x) for x in c.get("values") or []))
+                    if found > best:
+                        col, best = c, found
+            if col is None:
+                for v in values:
+                    words = rule.text.lower().split(v.lower())[-1] if v.lower() in rule.text.lower() else ""
+                    hit = self.find(words, ("choice", "faker", "pattern")) if words.strip() else None
+                    if hit:
+                        col = hit.col
+                        break
+            if col is None:
+                tail = re.search(r"(\w+)\s*$", rule.text)
+                hit = self.find(tail.group(1), ("choice", "faker", "pattern", "bool")) if tail else None
+                col = hit.col if hit else self.new_column(tail.group(1) if tail else "group")
+            if col is None:
+                return False
+            if col["type"] != "choice" or not any(self.same_value(v, x) for v in values for x in col.get("values") or []):
+                keep = {k: col[k] for k in ("name", "description", "_given", "_words", "_concept") if k in col}
+                col.clear()
+                col.update(keep, type="choice", values=[v for v in values])
+            ordered = []
+            for x in col["values"]:
+                idx = next((i for i, v in enumerate(values) if self.same_value(v, x)), None)
+                ordered.append(weights[idx] if idx is not None and idx < len(weights) else 0)
+            if sum(ordered) > 0:
+                col["weights"] = ordered
+            col.setdefault("_given", set()).add("values")
+            return True
+        two = [c for c in self.columns if c["type"] == "choice" and len(c.get("values") or []) == len(weights)]
+        if own is not None and own["type"] == "choice":
+            two = [own]
+        if not two:
+            return False
+        two[0]["weights"] = list(weights)
+        return True
+
+    def same_value(self, mention: str, value: Any) -> bool:
+        a = [singular(w) for w in re.findall(r"[a-z0-9]+", ascii_fold(str(mention)).lower())]
+        b = [singular(w) for w in re.findall(r"[a-z0-9]+", ascii_fold(str(value)).lower())]
+        if not a or not b:
+            return False
+        return self.resolver.same(a, b) or self.resolver.same(b, a)
+
+    def place_share(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        p = float(rule.args["p"])
+        target = rule.target
+        negate = bool(re.match(r"^(?:not|no|never|non)\b", target.lower()))
+        target = re.sub(r"^(?:not|no|never|non)\s+", "", target, flags=re.I)
+        if own is not None and (not target or own["type"] == "choice"):
+            if own["type"] == "bool" and not target:
+                own["p"] = round(p, 4)
+                return True
+            if own["type"] == "choice" and target:
+                value = next((v for v in own.get("values") or [] if self.same_value(target, v)), None)
+                if value is not None:
+                    set_share(own, value, p)
+                    return True
+        hit = self.find(target, ("bool", "choice", "int", "float", "formula")) if target else None
+        if hit and hit.value is not None:
+            set_share(hit.col, hit.value, 1 - p if negate else p)
+            return True
+        if hit and hit.col["type"] == "bool" and hit.score >= 0.5:
+            hit.col["p"] = round(1 - p if negate else p, 4)
+            hit.col.setdefault("_given", set()).add("share")
+            return True
+        if hit and hit.col["type"] in NUMBERS + ("formula",) and hit.score >= 0.5 and p < 1:
+            hit.col["null_rate"] = round(1 - p, 4)  # "15% of trips have a tip": the rest have none
+            return True
+        if target and len(target.split()) <= 3 and not re.search(r"\d", target):
+            col = self.new_column(target, "bool")
+            if col is not None:
+                col["p"] = round(1 - p if negate else p, 4)
+                return True
+        return False
+
+    def place_group_share(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        target = self.find(rule.target, ("bool", "choice")) if rule.target else None
+        flag = target.col if target else (own if own is not None and own["type"] == "bool" else None)
+        if flag is None and rule.target:
+            flag = self.new_column(rule.target, "bool")
+        if flag is None:
+            return False
+        cases, by = [], None
+        for group, share in zip(rule.args["groups"], rule.args["shares"]):
+            hit = self.find(group, ("choice",))
+            if not hit or hit.value is None or (by is not None and hit.col is not by):
+                continue
+            by = hit.col
+            cases.append((hit.value, share))
+        if not by or not cases:
+            return False
+        if flag["type"] == "bool":
+            flag.update(depends_on=by["name"], cases=[{"when": v, "p": round(s, 4)} for v, s in cases],
+                        p=round(sum(s for _, s in cases) / len(cases), 4))
+        elif target and target.value is not None:
+            values = flag["values"]
+            base = flag.get("weights") or [1] * len(values)
+            out = []
+            for v, s in cases:
+                w = list(base)
+                share_weights(w, values.index(target.value), s)
+                out.append({"when": v, "weights": w})
+            flag.update(depends_on=by["name"], cases=out)
+        flag.setdefault("_given", set()).add("depends")
+        return True
+
+    # -- arithmetic and order --
+
+    def place_formula(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        tokens = rule.args["tokens"]
+        target = None
+        if rule.target:
+            hit = self.find(rule.target, NUMBERS + DATES + ("formula", "choice", "bool", "pattern", "faker"), values=False)
+            target = hit.col if hit and hit.score >= 0.5 else None
+        if target is None and own is not None:
+            target = own
+        used: list[dict[str, Any]] = []
+        parts: list[str] = []
+        pending_per = False
+        for kind, value in tokens:
+            if kind == "num":
+                parts.append(value)
+            elif kind == "pct":
+                parts.append(number_text(float(value) / 100))
+            elif kind == "op":
+                if value == "per":
+                    parts.append("*")
+                    pending_per = True
+                    continue
+                parts.append(value)
+            else:
+                col = self.operand(value, target, unit=pending_per)
+                if col is None:
+                    return False
+                used.append(col)
+                parts.append(col["name"])
+            pending_per = False
+        if target is None and rule.target and any(k == "op" and v == "per" for k, v in tokens):
+            money = [c for c in self.columns if self.designer.vocab.money.search(c["name"]) and c not in used
+                     and c["type"] in NUMBERS + ("formula",)]
+            target = money[0] if money else None
+        if target is None and rule.target:
+            target = self.new_column(rule.target)
+        if target is None or any(c is target for c in used) or self.reads_into(used, target):
+            return False
+        expr = " ".join(parts)
+        if target["type"] in DATES:
+            derive(target, expr)
+        else:
+            decimals = rule.args.get("decimals")
+            money = bool(self.designer.vocab.money.search(target["name"]))
+            if decimals is None:
+                decimals = 2 if money or target.get("type") == "float" or "/" in expr else None
+            if decimals is not None and not rule.args.get("copy"):
+                expr = f"round({expr}, {int(decimals)})"
+            derive(target, expr)
+        try:
+            parse_formula(target["expr"], target["name"])
+        except Exception:
+            return False
+        target.setdefault("_given", set()).add("formula")
+        return True
+
+    def operand(self, words: str, target: dict[str, Any] | None, unit: bool = False) -> dict[str, Any] | None:
+        kinds = NUMBERS + DATES + ("formula", "bool")
+        hit = self.find(words, kinds, values=False)
+        if hit and hit.score >= 0.5 and hit.col is not target:
+            return self.through(hit)
+        if unit:  # "1.80 per km": the column measured in km
+            for col in self.columns:
+                if col is not target and col["type"] in NUMBERS + ("formula",) and re.search(
+                        rf"(^|_){re.escape(snake(words))}($|_)", col["name"]):
+                    return col
+            unit_concepts = {u.get("concept") for needles, u in self.designer.vocab.units
+                             if any(n == [singular(w) for w in words.lower().split()] for n in needles)}
+            for col in self.columns:
+                if col is not target and col.get("_concept") in unit_concepts and col["type"] in NUMBERS + ("formula",):
+                    return col
+        col = self.new_column(words)
+        if col is not None and col["type"] in kinds:
+            return col
+        if col is not None:
+            self.columns.remove(col)
+        return None
+
+    def through(self, hit: Hit) -> dict[str, Any]:
+        """A column of another table is read through the ref that leads to it."""
+        if hit.table is self.table:
+            return hit.col
+        ref = next((c for c in self.columns if c["type"] == "ref" and c.get("table") == hit.table.name), None)
+        if ref is None:
+            return hit.col
+        name = f"{ref['name']}.{hit.col['name']}"
+        return {"name": name, "type": hit.col["type"], "_virtual": True}
+
+    def reads_into(self, used: list[dict[str, Any]], target: dict[str, Any]) -> bool:
+        """Whether a column would read the target through others (a circle)."""
+        seen: set[str] = set()
+        stack = [c["name"] for c in used]
+        while stack:
+            name = stack.pop()
+            if name == target["name"]:
+                return True
+            if name in seen:
+                continue
+            seen.add(name)
+            col = self.table.col(name)
+            if col is None:
+                continue
+            reads = []
+            if col.get("expr"):
+                try:
+                    reads += list(parse_formula(col["expr"], col["name"]).names)
+                except Exception:
+                    pass
+            reads += [col[k] for k in ("after", "depends_on") if col.get(k)]
+            stack += [r.split(".")[0] for r in reads]
+        return False
+
+    def place_percent_of(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        p = float(rule.args["p"])
+        hit = self.find(rule.target, NUMBERS + ("formula",), values=False)
+        target = hit.col if hit and hit.score >= 0.5 else self.new_column(rule.target)
+        if target is None:
+            return False
+        base = None
+        for pattern in (r"subtotal", r"(^|_)net", r"gross", r"(^|_)(unit_)?price$", r"amount", r"fare", r"bill", r"salary",
+                        r"revenue", r"sales", r"(^|_)price", r"total"):
+            base = next((c for c in self.columns if re.search(pattern, c["name"]) and c is not target
+                         and c["type"] in NUMBERS + ("formula",)), None)
+            if base:
+                break
+        if base is None or self.reads_into([base], target):
+            return False
+        derive(target, f"round({base['name']} * {number_text(p)}, 2)")
+        target.setdefault("_given", set()).add("formula")
+        total = next((c for c in self.columns if re.search(r"(^|_)total", c["name"]) and c is not base
+                      and c is not target and c["type"] in NUMBERS and not given(c, "formula")), None)
+        if total and not self.reads_into([base, target], total):
+            sign = "-" if re.search(r"discount|rebate", target["name"]) else "+"
+            derive(total, f"round({base['name']} {sign} {target['name']}, 2)")
+            total.setdefault("_given", set()).add("formula")
+        return True
+
+    def place_after(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        if rule.target:
+            hit = self.find(rule.target, DATES + ("formula",), values=False)
+            target = hit.col if hit and hit.score >= 0.5 else None
+            if target is None:
+                target = self.new_column(rule.target, "date")
+                if target is not None and re.search(r"\bif (?:there is|any)\b|\boptional", rule.text, re.I):
+                    target["null_rate"] = 0.5
+        else:
+            target = own
+        hit = self.find(rule.other, DATES + ("formula",), values=False, ) if rule.other else None
+        other = hit.col if hit else None
+        if other is None and rule.other:
+            other = self.new_column(rule.other + (" date" if "date" not in rule.other.lower() else ""), "date")
+        if target is None or other is None or target is other or target["type"] not in DATES:
+            return False
+        if other["type"] == "formula" and not re.search(r"date|time|at$|_on$", other["name"]):
+            return False
+        if self.reads_into([other], target):
+            return False
+        lo, hi = rule.args.get("lo"), rule.args.get("hi")
+        if lo is None:
+            lo, hi = default_gap(target, other)
+        if hi < 1 and target["type"] == "date":
+            target["type"] = "datetime"
+            if other["type"] == "date":
+                other["type"] = "datetime"
+        for key in ("start", "end", "step", "per", "hours"):
+            target.pop(key, None)
+        target.update(after=other["name"], min_days=round(lo, 6), max_days=round(max(hi, lo), 6))
+        target.setdefault("_given", set()).add("after")
+        return True
+
+    # -- recurring things and time series --
+
+    def place_count(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        n = int(rule.args["n"])
+        noun = singular(rule.target.split()[-1].lower()) if rule.target else ""
+        self.counts[noun] = n
+        for word in rule.target.lower().split():
+            self.counts.setdefault(singular(word), n)
+        if rule.args.get("alias"):
+            self.counts[singular(rule.args["alias"].lower())] = n
+        hit = self.find(rule.target, ("id", "pattern", "choice", "faker", "int", "ref"), values=False)
+        if hit is None or hit.score < 0.5:
+            subject = set(mention_tokens(self.ctx.subject))
+            if noun in subject:
+                return True  # "300 students" in a table of students: its own size
+            return True  # kept for a time series or a table of its own
+        col = hit.col
+        return make_recurring(self, hit.table, col, noun, n)
+
+    def place_step(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        step = rule.args["step"]
+        big = step.endswith(("d", "w", "mo", "y"))
+        times = self.resolver.main_dates(self.table, ("datetime",)) or self.resolver.main_dates(self.table, ("date",))
+        if not times:
+            col = self.new_column("timestamp")
+            times = [col] if col else []
+        if not times:
+            return False
+        time = times[0]
+        if time["type"] == "date" and not big:
+            time["type"] = "datetime"
+        entity = rule.other or ""
+        per_col = None
+        if entity:
+            hit = self.find(entity, ("id", "pattern", "choice", "faker", "int", "ref"), values=False)
+            if hit and hit.score >= 0.5:
+                per_col = hit.col
+            else:
+                per_col = self.new_column(f"{entity} id")
+        else:
+            per_col = next((c for c in self.columns if c["type"] == "ref"), None) or next(
+                (c for c in self.columns[1:] if c["type"] in ("id", "pattern") and c["name"].endswith("_id")), None)
+        if per_col is not None and per_col["type"] != "ref":
+            noun = singular((entity or per_col["name"].removesuffix("_id").split("_")[-1]).split()[-1].lower())
+            n = self.counts.get(noun) or next(iter(self.counts.values()), None) or 20
+            make_recurring(self, self.table, per_col, noun, n)
+        if per_col is not None and per_col["type"] == "ref":
+            ref = per_col if per_col.get("table") else None
+            if ref is None:
+                return False
+            time["per"] = ref["name"]
+        time["step"] = step
+        for key in ("after", "hours", "weekdays"):
+            time.pop(key, None)
+        if "start" not in time:
+            time.update(start="-30d", end="today")
+        time.setdefault("_given", set()).add("window")
+        return True
+
+    def place_per(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        return True  # tables per parent: the dataset's concern
+
+    def place_owns(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        return True
+
+    def place_popular(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        hit = self.find(rule.other, ("ref", "choice", "id", "pattern"), values=False)
+        if not hit:
+            return False
+        col = hit.col
+        if col["type"] == "ref":
+            col["distribution"] = "zipf"
+        elif col["type"] == "choice":
+            k = len(col.get("values") or [])
+            col["weights"] = [round(1 / (i + 1) ** 1.1, 4) for i in range(k)]
+        return True
+
+    # -- dependence, collected and placed together --
+
+    def place_more(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        self.deps.append((rule, own))
+        return True
+
+    place_rank = place_more
+    place_mode = place_more
+
+    def place_corr(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        a = self.find(rule.target, NUMBERS + ("bool",), values=False) if rule.target else None
+        b = self.find(rule.other, NUMBERS + ("bool",), values=False)
+        a_col = a.col if a else own
+        if a_col is None or b is None:
+            return False
+        sign = int(rule.args.get("sign", 1))
+        if a_col["type"] == "bool" and b.col["type"] in NUMBERS:
+            chance_from_number(a_col, b.col, sign)
+            return True
+        if b.col["type"] == "bool" and a_col["type"] in NUMBERS:
+            chance_from_number(b.col, a_col, sign)
+            return True
+        if correlate(a_col, b.col, 0.75 * sign):
+            a_col.setdefault("_given", set()).add("depends")
+            b.col.setdefault("_given", set()).add("depends")
+            return True
+        return False
+
+    def place_depends(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        a = self.find(rule.target, NUMBERS + ("bool", "choice"), values=False) if rule.target else None
+        a_col = a.col if a else own
+        b = self.find(rule.other, NUMBERS + ("choice", "bool"), values=False)
+        if a_col is None or b is None or a_col is b.col:
+            return False
+        if b.col["type"] == "choice" and a_col["type"] in NUMBERS:
+            depend_on_rank(a_col, b.col, list(b.col.get("values") or []), 0.3)
+            a_col.setdefault("_given", set()).add("depends")
+            return True
+        if b.col["type"] in NUMBERS and a_col["type"] in NUMBERS:
+            return correlate(a_col, b.col, 0.6)
+        if a_col["type"] == "bool" and b.col["type"] in NUMBERS:
+            chance_from_number(a_col, b.col, 1)
+            return True
+        return False
+
+    def place_shift(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        """'The treatment arm should drop about 10 mmHg more than placebo': the later measurement
+        moves from the baseline, by that much more in one group."""
+        group = self.find(rule.other, ("choice",))
+        pair = follow_up_pair(self.columns)
+        if not pair:
+            return False
+        base, later = pair
+        amount = float(rule.args["amount"])
+        spread = abs(amount) * 0.8 or 1
+        drift = amount * 0.5
+        extra = ""
+        if group and group.value is not None:
+            extra = f" + if({group.col['name']} == {condition_value(group.value)}, {number_text(amount)}, 0)"
+        derive(later, f"round({base['name']} + normal({number_text(drift)}, {number_text(spread)}){extra}, 1)")
+        later.setdefault("_given", set()).add("formula")
+        return True
+
+    def place(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        handler = getattr(self, f"place_{rule.kind}", None)
+        if handler is None:
+            return False
+        try:
+            return bool(handler(rule, own))
+        except (KeyError, ValueError, TypeError, IndexError, ZeroDivisionError) as err:
+            log.info("rule %s not placed: %s", rule.kind, err)
+            return False
+
+
+def default_gap(target: dict[str, Any], other: dict[str, Any]) -> tuple[float, float]:
+    from relations import links
+    for link in links("order"):
+        if re.search(link["a"], other["name"]) and re.search(link["b"], target["name"]):
+            return float(link["days"][0]), float(link["days"][1])
+    if target["type"] == "datetime" and other["type"] == "datetime":
+        return 0.01, 3.0
+    return 0.0, 30.0
+
+
+def round_to(col: dict[str, Any], x: float, digits: int | None = None) -> float | int:
+    if col["type"] == "int" and digits is None:
+        return int(round(x))
+    return round(x, digits if digits is not None else max(int(col.get("decimals", 2)), 2))
+
+
+def set_share(col: dict[str, Any], value: Any, p: float) -> None:
+    """The weights of a choice column with `value` at share p, the others keeping their proportions."""
+    values = col.get("values") or []
+    if value not in values:
+        return
+    weights = list(col.get("weights") or [1.0] * len(values))
+    share_weights(weights, values.index(value), p)
+    col["weights"] = weights
+    col.setdefault("_given", set()).add("share")
+
+
+def share_weights(weights: list[float], i: int, p: float) -> None:
+    others = sum(w for j, w in enumerate(weights) if j != i)
+    if others <= 0:
+        for j in range(len(weights)):
+            weights[j] = 1.0 if j != i else 0.0
+        others = len(weights) - 1
+    p = min(max(p, 0.0), 1.0)
+    scale = 100.0 / others * (1 - p) if others else 0
+    for j in range(len(weights)):
+        weights[j] = round(weights[j] * scale, 4) if j != i else round(p * 100, 4)
+
+
+def follow_up_pair(columns: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    from relations import links
+    for link in links("follow_up"):
+        base = next((c for c in columns if re.search(link["a"], c["name"]) and c["type"] in NUMBERS), None)
+        later = next((c for c in columns if re.search(link["b"], c["name"]) and c["type"] in NUMBERS + ("formula",)
+                      and c is not base and not re.search(link["a"], c["name"])), None)
+        if base and later:
+            return base, later
+    return None
+
+
+def make_recurring(placer: Placer, table: Table, col: dict[str, Any], noun: str, n: int) -> bool:
+    """A column naming one of n recurring things: n labels for a choice, else a hidden table of n
+    rows that the column refers to (its other columns read through it)."""
+    if col["type"] == "choice" and not given(col, "values"):
+        label = noun.replace("_", " ").title()
+        col["values"] = [f"{label} {i}" for i in range(1, n + 1)] if n <= 1000 else col["values"]
+        col.pop("weights", None)
+        return True
+    if col["type"] == "choice":
+        return True
+    if col["type"] == "ref":
+        target = next((t for t in placer.resolver.tables if t.name == col.get("table")), None)
+        if target and target.rows is not None and target.hidden:
+            target.rows = n
+        return True
+    if col["type"] == "int" and not re.search(r"_id$|(^|_)(number|no)$", col["name"]):
+        col.update(min=1, max=n, distribution="uniform")
+        col.pop("mean", None)
+        col.pop("std", None)
+        return True
+    entity = entity_table(placer.resolver, noun, n, col)
+    keep = {k: col[k] for k in ("name", "description", "_given", "_words", "_concept") if k in col}
+    if col["type"] in ("id", "pattern", "int"):
+        col.clear()
+        col.update(keep, type="ref", table=entity.name)
+        return True
+    # a name or label of the recurring thing: drawn in the hidden table, read through a ref
+    field_col = dict(col)
+    field_col["name"] = "label" if col["type"] != "faker" else ("name" if col.get("method") in ("name", "first_name",
+                                                                                             "last_name") else "label")
+    field_col.pop("entity", None)
+    for k in list(field_col):
+        if k.startswith("_"):
+            field_col.pop(k)
+    entity.columns.append(field_col)
+    ref_name = f"{noun}_id"
+    if table.col(ref_name) is None:
+        table.columns.insert(table.columns.index(col), {"name": ref_name, "type": "ref", "table": entity.name,
+                                                        "hidden": True, "_helper": True})
+    col.clear()
+    col.update(keep, type="formula", expr=f"{ref_name}.{field_col['name']}")
+    return True
+
+
+def entity_table(resolver: Resolver, noun: str, n: int, like: dict[str, Any] | None = None) -> Table:
+    """A hidden table of n recurring things (drivers, meters, agents) that columns refer to."""
+    name = snake(plural(noun), 40) or "entities"
+    existing = next((t for t in resolver.tables if t.name == name), None)
+    if existing:
+        existing.rows = n
+        return existing
+    key: dict[str, Any] = {"name": f"{snake(noun, 30)}_id", "type": "id"}
+    if like and like.get("type") == "id" and like.get("prefix"):
+        key.update(prefix=like["prefix"], width=like.get("width", 5))
+    elif like and like.get("type") == "pattern":
+        key.update(prefix=re.sub(r"[^A-Za-z-]", "", (like.get("pattern") or "").split("#")[0])[:6] or
+                   noun[:3].upper() + "-", width=4)
+    else:
+        key.update(prefix=noun[:3].upper() + "-", width=4)
+    table = Table(name, [key], rows=n, hidden=True, entity=noun)
+    resolver.tables.insert(0, table)
+    return table
+
+
+def plural(noun: str) -> str:
+    if noun.endswith("y") and not noun.endswith(("ay", "ey", "oy", "uy")):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
+
+
+# --- dependence: who is higher, and by what ---
+
+PRICE_WORDS = re.compile(r"^(?:cost|costs|pay|pays|charge|charges|expensive|pricier|cheaper|costlier|spend|spends)$")
+
+
+def finish_dependences(placer: Placer) -> None:
+    """Comparisons about one measure are placed together: 'Large cost more than medium, medium more
+    than small' ranks three values of one column."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for rule, own in placer.deps:
+        measure = dependence_measure(placer, rule, own)
+        if measure is None:
+            if not time_volume(placer, rule):
+                placer.note(rule)
+            continue
+        if not place_dependence(placer, rule, measure, groups):
+            placer.note(rule)
+    for (measure_name, by_name), g in groups.items():
+        rank_values(placer, g)
+
+
+def dependence_measure(placer: Placer, rule: Rule, own: dict[str, Any] | None) -> tuple[dict[str, Any], Any] | None:
+    """The column (and value) a comparison measures: 'failure rate' -> pass_fail = fail."""
+    words = rule.target
+    verb = rule.args.get("verb", "")
+    if rule.kind in ("rank", "mode") and own is not None and not words:
+        return own, None
+    if not words and verb:
+        if PRICE_WORDS.match(verb):
+            col = next((c for c in placer.columns if re.search(r"(^|_)(unit_)?price|(^|_)rate$|fee|cost|fare", c["name"])
+                        and c["type"] in NUMBERS + ("formula",)), None)
+            return (col, None) if col else None
+        words = verb
+    if rule.args.get("word") in ("further", "farther") and not words:
+        col = next((c for c in placer.columns if re.search(r"stage|status|step|funnel|level", c["name"])
+                    and c["type"] == "choice"), None)
+        return (col, "__later__") if col else None
+    if words:
+        if PRICE_WORDS.match(words):
+            words = "price"
+        hit = placer.find(words, NUMBERS + ("bool", "choice", "formula"))
+        if hit and (hit.score >= 0.5 or hit.value is not None):
+            if hit.col["type"] == "choice" and hit.value is None:
+                return None
+            return hit.col, hit.value
+        stem_word = re.sub(r"(ure|ures|ed|s)$", "", words.split()[0].lower())
+        for col in placer.columns:
+            if col["type"] == "choice":
+                value = next((v for v in col.get("values") or [] if str(v).lower().startswith(stem_word) and len(stem_word) >= 3), None)
+                if value is not None:
+                    return col, value
+            if col["type"] == "bool" and len(stem_word) >= 3 and stem_word in col["name"]:
+                return col, None
+    if own is not None:
+        return own, None
+    return None
+
+
+def group_of(placer: Placer, rule: Rule, measure: dict[str, Any]) -> dict[str, Any] | None:
+    """What the comparison's rows have in common: a value of a choice column, a number beyond a
+    threshold, a number itself (younger, higher scores), or a time of day, month or weekday."""
+    args = rule.args
+    if rule.other and rule.kind in ("more", "rank", "mode"):
+        hit = placer.find(rule.other, ("choice", "bool"))
+        if hit and hit.value is not None and hit.col is not measure:
+            than = placer.find(args.get("than") or "", ("choice",)) if args.get("than") else None
+            return {"kind": "value", "col": hit.col, "value": hit.value,
+                    "than": than.value if than and than.col is hit.col else None}
+    if args.get("by_number"):
+        g = args["by_number"]
+        word = g.get("word", "")
+        known = (placer.designer.vocab.data.get("comparative_fields") or {}).get(word)
+        hit = placer.find(g.get("text") or "", NUMBERS) if g.get("text") else None
+        if (not hit or hit.score < 0.5) and known:
+            hit = placer.find(known, NUMBERS)
+        if hit:
+            return {"kind": "number", "col": hit.col, "sign": g.get("sign", 1), "threshold": g.get("threshold", "")}
+    if args.get("time"):
+        times = placer.resolver.main_dates(placer.table)
+        if times:
+            return {"kind": "time", "col": times[0], "bucket": args["time"], "than": args.get("than_time")}
+    if rule.other:
+        hit = placer.find(rule.other, NUMBERS)
+        if hit and hit.col is not measure:
+            return {"kind": "number", "col": hit.col, "sign": 1, "threshold": args.get("threshold", "")}
+    return None
+
+
+def place_dependence(placer: Placer, rule: Rule, measure: tuple[dict[str, Any], Any], groups: dict) -> bool:
+    col, value = measure
+    sign = int(rule.args.get("sign", 1))
+    group = group_of(placer, rule, col)
+    if group is None:
+        return False
+    if group["kind"] == "value":
+        key = (col["name"], group["col"]["name"])
+        g = groups.setdefault(key, {"measure": col, "value": value, "by": group["col"], "score": {}})
+        score = g["score"]
+        v = group["value"]
+        weight = 2 if rule.kind == "rank" else 1
+        if rule.kind == "mode":
+            bump_mode(col, v, sign)
+            groups.pop(key, None)
+            return True
+        score[v] = score.get(v, 0) + sign * weight
+        if group.get("than") is not None:
+            score[group["than"]] = score.get(group["than"], 0) - sign * weight
+        elif rule.kind == "more":
+            for other in group["col"].get("values") or []:
+                if other != v:
+                    score[other] = score.get(other, 0) - sign * 0.5
+        return True
+    if group["kind"] == "number":
+        return number_effect(placer, col, value, group, sign)
+    if group["kind"] == "time":
+        return time_effect(placer, col, value, group, sign)
+    return False
+
+
+def bump_mode(col: dict[str, Any], value: Any, sign: int) -> None:
+    values = col.get("values") or []
+    if value in values:
+        weights = list(col.get("weights") or [1.0] * len(values))
+        top = max(weights)
+        weights[values.index(value)] = top * 2 if sign > 0 else min(weights) / 2
+        col["weights"] = weights
+
+
+def rank_values(placer: Placer, g: dict[str, Any]) -> None:
+    measure, by, score = g["measure"], g["by"], g["score"]
+    values = list(by.get("values") or [])
+    if not values or not score:
+        return
+    order = sorted(values, key=lambda v: (score.get(v, 0), values.index(v)))
+    ranks = {v: i for i, v in enumerate(order)}
+    # values the statements did not rank sit in the middle
+    distinct = sorted(set(score.get(v, 0) for v in values))
+    level = {s: i for i, s in enumerate(distinct)}
+    levels = {v: level[score.get(v, 0)] for v in values}
+    top = max(levels.values()) or 1
+    if measure["type"] in NUMBERS + ("formula",):
+        step = 0.45 if top <= 2 else 0.3
+        factors = {v: round((1 + step) ** (levels[v] - top / 2), 4) for v in values}
+        add_factor(measure, by["name"], factors)
+    elif measure["type"] == "bool":
+        p = float(measure.get("p", 0.3))
+        shares = level_shares(p, levels, by)
+        measure.update(depends_on=by["name"], cases=[{"when": v, "p": round(s, 4)} for v, s in shares.items()])
+    elif measure["type"] == "choice":
+        target = g["value"]
+        outcome = list(measure.get("values") or [])
+        base = list(measure.get("weights") or [1.0] * len(outcome))
+        cases = []
+        for v in values:
+            w = list(base)
+            tilt = 1.7 ** (levels[v] - top / 2)
+            if target == "__later__":
+                w = [round(x * tilt ** i, 4) for i, x in enumerate(w)]
+            elif target in outcome:
+                i = outcome.index(target)
+                w[i] = round(w[i] * tilt, 4)
+            cases.append({"when": v, "weights": w})
+        measure.update(depends_on=by["name"], cases=cases)
+    measure.setdefault("_given", set()).add("depends")
+    del ranks
+
+
+def level_shares(p: float, levels: dict[Any, int], by: dict[str, Any]) -> dict[Any, float]:
+    """Shares per group that rise with the level and keep the overall share p."""
+    values = list(levels)
+    weights = by.get("weights") or [1.0] * len(values)
+    total = sum(weights) or 1
+    top = max(levels.values()) or 1
+    raw = {v: 2.0 ** (levels[v] - top / 2) for v in values}
+    mean = sum(raw[v] * w / total for v, w in zip(values, weights))
+    return {v: min(0.98, p * raw[v] / mean) for v in values}
+
+
+def add_factor(col: dict[str, Any], by: str, factors: dict[Any, float]) -> None:
+    """A multiplier of a number column by the value of another column."""
+    expr = "1"
+    for value, f in factors.items():
+        if abs(f - 1) > 1e-9:
+            expr = f"if({by} == {condition_value(value)}, {number_text(f)}, {expr})"
+    col.setdefault("_factors", []).append({"expr": expr, "by": by, "factors": factors})
+
+
+def number_effect(placer: Placer, col: dict[str, Any], value: Any, group: dict[str, Any], sign: int) -> bool:
+    by = group["col"]
+    direction = sign * int(group.get("sign", 1))
+    threshold = group.get("threshold") or ""
+    m = re.search(r"(under|below|less than|over|above|more than|at least|older than|younger than|<|>)\s*(\d+(?:\.\d+)?)",
+                  threshold.lower())
+    if m:
+        below = m.group(1) in ("under", "below", "less than", "younger than", "<")
+        cut = float(m.group(2))
+        flag_name = snake(f"{by['name']} {'under' if below else 'over'} {number_text(cut)}", 40)
+        if not placer.table.col(flag_name):
+            placer.table.columns.append({"name": flag_name, "type": "formula", "hidden": True, "_helper": True,
+                                         "expr": f"{by['name']} {'<' if below else '>='} {number_text(cut)}"})
+        if col["type"] in NUMBERS + ("formula",):
+            add_factor(col, flag_name, {True: 1.7 if sign > 0 else 0.6})
+        elif col["type"] == "bool":
+            p = float(col.get("p", 0.3))
+            col.update(depends_on=flag_name, cases=[{"when": True, "p": round(min(p * (2 if sign > 0 else 0.5), 0.98), 4)}])
+        col.setdefault("_given", set()).add("depends")
+        return True
+    if col["type"] == "bool":
+        chance_from_number(col, by, direction)
+        return True
+    if col["type"] == "choice" and value is not None and len(col.get("values") or []) == 2:
+        other = next(v for v in col["values"] if v != value)
+        p = share_of(col, value)
+        slope = 2 * min(p, 1 - p) * 0.95 / max(float(by.get("max", 1)) - float(by.get("min", 0)), 1e-9) * direction
+        mid = (float(by.get("max", 1)) + float(by.get("min", 0))) / 2
+        derive(col, f"if(uniform(0, 1) < {number_text(p)} + {number_text(slope)} * ({by['name']} - {number_text(mid)}), "
+                    f"{condition_value(value)}, {condition_value(other)})")
+        return True
+    if col["type"] in NUMBERS:
+        if correlate(col, by, 0.75 * direction):
+            col.setdefault("_given", set()).add("depends")
+            return True
+    return False
+
+
+def share_of(col: dict[str, Any], value: Any) -> float:
+    values = col.get("values") or []
+    weights = col.get("weights") or [1.0] * len(values)
+    return weights[values.index(value)] / (sum(weights) or 1)
+
+
+def bucket_expr(date_col: str, bucket: dict[str, Any]) -> str:
+    if bucket["of"] == "hour":
+        a, b = bucket["range"]
+        if a <= b:
+            return f"hour({date_col}) >= {number_text(a)} and hour({date_col}) < {number_text(b)}"
+        return f"hour({date_col}) >= {number_text(a)} or hour({date_col}) < {number_text(b)}"
+    fn = "month" if bucket["of"] == "month" else "weekday"
+    return f"{fn}({date_col}) in ({', '.join(str(x) for x in bucket['in'])}{',' if len(bucket['in']) == 1 else ''})"
+
+
+def time_effect(placer: Placer, col: dict[str, Any], value: Any, group: dict[str, Any], sign: int) -> bool:
+    date_col = group["col"]
+    bucket = group["bucket"]
+    if bucket["of"] == "hour" and date_col["type"] == "date":
+        date_col["type"] = "datetime"
+    expr = bucket_expr(date_col["name"], bucket)
+    name = snake(f"{date_col['name']} {'_'.join(str(x) for x in bucket.get('in') or bucket.get('range'))}", 40)
+    if col["type"] in NUMBERS + ("formula",):
+        factor = 1.6 if sign > 0 else 0.6
+        col.setdefault("_factors", []).append({"expr": f"if({expr}, {factor}, 1)", "time": True})
+        col.setdefault("_given", set()).add("depends")
+        return True
+    flag = placer.table.col(name)
+    if flag is None:
+        flag = {"name": name, "type": "formula", "expr": expr, "hidden": True, "_helper": True}
+        placer.table.columns.append(flag)
+    if col["type"] == "bool":
+        p = float(col.get("p", 0.3))
+        col.update(depends_on=name, cases=[{"when": True, "p": round(min(p * (2 if sign > 0 else 0.5), 0.98), 4)}])
+        return True
+    if col["type"] == "choice" and value is not None:
+        weights = list(col.get("weights") or [1.0] * len(col["values"]))
+        i = col["values"].index(value)
+        weights[i] *= 2 if sign > 0 else 0.5
+        col.update(depends_on=name, cases=[{"when": True, "weights": [round(w, 4) for w in weights]}])
+        return True
+    return False
+
+
+def time_volume(placer: Placer, rule: Rule) -> bool:
+    """'Busier in the evening', 'more orders on weekends': more rows at those times."""
+    bucket = rule.args.get("time")
+    if not bucket:
+        return False
+    times = placer.resolver.main_dates(placer.table)
+    if not times:
+        return False
+    col = times[0]
+    sign = int(rule.args.get("sign", 1))
+    if bucket["of"] == "hour":
+        if col["type"] == "date":
+            col["type"] = "datetime"
+        a, b = bucket["range"]
+        weights = [1.0] * 24
+        for h in range(24):
+            inside = a <= h < b if a <= b else (h >= a or h < b)
+            if inside:
+                weights[h] = 2.5 if sign > 0 else 0.4
+        col["hours"] = weights
+    elif bucket["of"] == "weekday":
+        weights = [1.0] * 7
+        for d in bucket["in"]:
+            weights[d] = 2.0 if sign > 0 else 0.5
+        col["weekdays"] = weights
+    else:
+        return False
+    return True
+
+
+def apply_rules(designer: Any, resolver: Resolver, table: Table, own: list[tuple[Rule, dict[str, Any]]],
+                rules: list[Rule], ctx: Any, notes: list[str]) -> Placer:
+    """Every rule placed on the table's columns, in an order where each sees what it needs:
+    ranges and shares first, then formulas and dates, then recurring things, then dependence."""
+    placer = Placer(designer, resolver, table, ctx, notes)
+    pending: list[tuple[Rule, dict[str, Any] | None]] = list(own) + [(r, None) for r in rules]
+    merged: dict[int, Rule] = {}
+    for rule, col in list(pending):  # one column's several words about its distribution, together
+        if rule.kind == "dist" and col is not None:
+            first = merged.get(id(col))
+            if first is None:
+                merged[id(col)] = rule
+            else:
+                first.args = {**first.args, **rule.args}
+                pending.remove((rule, col))
+    pending.sort(key=lambda rc: ORDER.index(rc[0].kind) if rc[0].kind in ORDER else len(ORDER))
+    for rule, col in pending:
+        if not placer.place(rule, col) and rule.kind not in ("alias", "whether", "per", "owns"):
+            placer.note(rule)
+    finish_dependences(placer)
+    return placer
+
+
+# --- money on the country's scale ---
+
+def money_scale(designer: Any, columns: list[dict[str, Any]], ctx: Any) -> None:
+    """Money the vocabulary drafted in dollars, on the scale of the country's currency (yen,
+    rupees ...); amounts the user gave keep their numbers."""
+    currencies = designer.vocab.currencies
+    wages = re.compile(designer.vocab.data.get("wage_pattern") or r"salary|wage|income|pay")
+    for col in columns:
+        code = col.get("_currency") or ctx.currency
+        info = currencies.get(code)
+        if not info or col["type"] not in NUMBERS or given(col, "range") or not designer.vocab.money.search(col["name"]):
+            continue
+        rate = float(info.get("wage" if wages.search(col["name"]) else "per_usd", 1))
+        if rate != 1:
+            for key in ("min", "max", "mean", "std"):
+                if col.get(key) is not None:
+                    col[key] = round(float(col[key]) * rate, 2)
+        if info.get("decimals", 2) == 0:
+            col["type"] = "int" if col["type"] == "float" else col["type"]
+            for key in ("min", "max"):
+                if col.get(key) is not None:
+                    col[key] = int(round(col[key]))
+            col.pop("decimals", None)
+            if col["type"] == "int" and col.get("std") is not None and col["std"] < 1:
+                col["std"] = 1
+
+
+# --- assembling tables into a schema ---
+
+def finish_factors(table: Table) -> None:
+    """A number that depends on one thing draws by cases; on several, it is a hidden base times
+    each factor."""
+    for col in list(table.columns):
+        factors = col.pop("_factors", None)
+        if not factors:
+            continue
+        if len(factors) == 1 and "by" in factors[0] and col["type"] in NUMBERS and drawn_alone(col):
+            f = factors[0]
+            col["depends_on"] = f["by"]
+            col["cases"] = [dict(when=v, **scaled_case(col, x)) for v, x in f["factors"].items() if abs(x - 1) > 1e-9]
+            continue
+        product = " * ".join(f["expr"] for f in factors)
+        digits = 0 if col["type"] == "int" else int(col.get("decimals", 2))
+        if col["type"] == "formula":
+            col["expr"] = f"round(({col['expr']}) * {product}, {digits})"
+            continue
+        if col["type"] not in NUMBERS:
+            continue
+        base = {k: v for k, v in col.items() if not k.startswith("_") or k == "_corr"}
+        base.update(name=snake(col["name"] + "_base", 60), hidden=True, description=f"{col['name']} before its factors")
+        base.pop("null_rate", None)
+        base.pop("null_if", None)
+        for other in table.columns:  # correlations follow the drawn base
+            other["_corr"] = [(base["name"] if n == col["name"] else n, r) for n, r in other.get("_corr", [])]
+        table.columns.insert(table.columns.index(col), base)
+        keep = {k: col[k] for k in ("name", "description", "null_rate", "null_if", "_given") if k in col}
+        col.clear()
+        col.update(keep, type="formula", expr=f"round({base['name']} * {product}, {digits})")
+
+
+def drawn_alone(col: dict[str, Any]) -> bool:
+    return not col.get("depends_on") and not col.get("_corr") and not col.get("unique")
+
+
+def public_column(col: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in col.items() if not k.startswith("_")}
+    if out.get("type") == "formula":
+        for key in ("min", "max", "mean", "std", "distribution", "values", "weights", "method", "p", "pattern",
+                    "start", "end", "prefix", "width", "format", "after", "min_days", "max_days", "unique",
+                    "entity", "args"):
+            out.pop(key, None)
+    if out.get("type") not in ("date", "datetime"):
+        for key in ("start", "end", "after", "min_days", "max_days", "step", "per", "hours", "weekdays"):
+            out.pop(key, None)
+    return out
+
+
+def assemble(tables: list[Table], ctx: Any, main: str) -> dict[str, Any]:
+    """The designed tables as a schema: one table as `columns`, several as `tables`."""
+    out_tables = []
+    for table in tables:
+        finish_factors(table)
+        corr = correlation_matrix(table.columns)
+        body: dict[str, Any] = {"name": table.name}
+        if table.data is not None:
+            body["data"] = table.data
+        else:
+            body["columns"] = [public_column(c) for c in table.columns if not c.get("_virtual")]
+        if table.rows is not None and table.data is None:
+            body["rows"] = int(table.rows)
+        if table.per is not None:
+            body["per"] = table.per
+            body.pop("rows", None)
+        if table.hidden:
+            body["hidden"] = True
+        if corr:
+            body["correlations"] = corr
+        out_tables.append(body)
+    name = main
+    if len(out_tables) == 1:
+        only = out_tables[0]
+        data = {"name": name, "locale": ctx.locale, "columns": only["columns"]}
+        if only.get("correlations"):
+            data["correlations"] = only["correlations"]
+        return data
+    for body in out_tables:
+        if body["name"] == main:
+            body.pop("rows", None) if body.get("per") is None else None
+    return {"name": name, "locale": ctx.locale, "main": main, "tables": out_tables}
