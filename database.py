@@ -24,7 +24,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -428,7 +428,8 @@ class TablePlan:
 
     def literals(self, batch: pa.Table) -> list[str]:
         """Each row as `(v1, v2, ...)`, assembled column-wise."""
-        parts = [self.literal_column(plan, values.combine_chunks()) for plan, values in zip(self.columns, batch.columns)]
+        parts = [self.literal_column(plan, values.combine_chunks())
+                 for plan, values in zip(self.columns, batch.columns)]
         rows = pc.binary_join_element_wise(*parts, ", ") if len(parts) > 1 else parts[0]
         return pc.binary_join_element_wise("(", rows, ")", "").to_pylist()
 
@@ -459,7 +460,8 @@ class TablePlan:
 
     def python_rows(self, batch: pa.Table) -> list[dict[str, Any]]:
         """Each row as a dict of Python values the driver binds."""
-        columns = [self.python_column(plan, values.combine_chunks()) for plan, values in zip(self.columns, batch.columns)]
+        columns = [self.python_column(plan, values.combine_chunks())
+                   for plan, values in zip(self.columns, batch.columns)]
         names = [c.name for c in self.columns]
         return [dict(zip(names, row)) for row in zip(*columns)]
 
@@ -475,7 +477,7 @@ class TablePlan:
                 floats = finite(values).to_pylist()
                 if f == "int":
                     return [None if v is None else int(round(v)) for v in floats]
-                if f == "decimal":
+                if f == "decimal" and self.dialect != "sqlite":   # exact, as NUMERIC stores it
                     return [None if v is None else Decimal(f"{v:.{plan.decimals}f}") for v in floats]
                 return [None if v is None else round(v, plan.decimals) for v in floats]
             return values.to_pylist()
@@ -700,7 +702,7 @@ def refuse_other_columns(inspector: Any, found: str, plan: TablePlan, shown: str
     missing = [n for n in wanted if n not in have and n.lower() not in lower]
     matched = {have.get(n, None) and n or lower.get(n.lower()) for n in wanted}
     blocking = [n for n, c in have.items() if n not in matched and not c.get("nullable", True)
-                and c.get("default") is None and not c.get("autoincrement") is True and not c.get("identity")]
+                and c.get("default") is None and c.get("autoincrement") is not True and not c.get("identity")]
     if missing or blocking:
         theirs = ", ".join(list(have)[:20])
         raise SchemaError(f"--into {clip(shown, 200)}: table {found!r} already exists with other columns "
@@ -722,6 +724,7 @@ def ddl_from_db(url: str) -> str:
             raise SchemaError(f"--from-db {clip(shown, 200)}: the database has no tables")
         statements = []
         for table in tables:
+            keep_unique(engine, table, dialect)
             for col in table.columns:
                 if isinstance(col.type, sa.Enum) and col.type.enums:
                     values = list(col.type.enums)
@@ -736,6 +739,36 @@ def ddl_from_db(url: str) -> str:
     finally:
         engine.dispose()
     return f"-- dialect: {dialect}\n" + "\n\n".join(statements) + "\n"
+
+
+def keep_unique(engine: sa.engine.Engine, table: sa.Table, dialect: str) -> None:
+    """UNIQUE as a table constraint wherever reflection found it: unique indexes, SQLite's
+    inline UNIQUE (an automatic index reflection leaves out), without PostgreSQL's NULLS DISTINCT
+    (the default, which the reader need not know)."""
+    have = {tuple(sorted(c.name for c in uc.columns))
+            for uc in table.constraints if isinstance(uc, sa.UniqueConstraint)}
+    wanted: list[list[str]] = []
+    for index in table.indexes:
+        names = [c.name for c in index.columns]
+        if index.unique and names and len(names) == len(index.expressions):
+            wanted.append(names)
+    if dialect == "sqlite":
+        with engine.connect() as conn:
+            q = engine.dialect.identifier_preparer.quote
+            for row in conn.exec_driver_sql(f"PRAGMA index_list({q(table.name)})").fetchall():
+                if row[2] and row[3] == "u":     # unique, made by a UNIQUE constraint
+                    cols = [r[2] for r in conn.exec_driver_sql(f"PRAGMA index_info({q(row[1])})").fetchall()]
+                    if cols and all(cols):
+                        wanted.append(cols)
+    primary = tuple(sorted(c.name for c in table.primary_key.columns))
+    for names in wanted:
+        key = tuple(sorted(names))
+        if key not in have and key != primary:
+            table.append_constraint(sa.UniqueConstraint(*names))
+            have.add(key)
+    for uc in table.constraints:
+        if isinstance(uc, sa.UniqueConstraint) and uc.dialect_kwargs.get("postgresql_nulls_not_distinct") is False:
+            uc.dialect_options["postgresql"]["nulls_not_distinct"] = None
 
 
 __all__ = ["SqlContainer", "SqlType", "parse_type", "render_type", "write_into", "ddl_from_db", "redact_url",

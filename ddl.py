@@ -281,6 +281,10 @@ class Reader:
                 self.alter(st)
         if not self.tables:
             raise fail("no CREATE TABLE statement found")
+        for table in self.tables.values():   # UNIQUE (a) at the table's level is the column's own
+            for group in table.uniques:
+                if len(group) == 1:
+                    table.col(group[0]).unique = True  # type: ignore[union-attr]
         if len(self.tables) > MAX_TABLES:
             raise fail(f"{len(self.tables)} tables; a dataset holds at most {MAX_TABLES}")
         return list(self.tables.values())
@@ -501,6 +505,12 @@ def bare(node: exp.Expression) -> exp.Expression:
                                                                                          exp.TryCast)):
         node = unparen(node.this)
     return node
+
+
+def is_length(node: exp.Expression) -> bool:
+    """length(col), char_length(col), len(col) (of the column, maybe trimmed)."""
+    return isinstance(node, exp.Length) or (isinstance(node, exp.Anonymous) and node.name.lower() in
+                                            ("char_length", "character_length", "len", "length"))
 
 
 def conjuncts(node: exp.Expression) -> list[exp.Expression]:
@@ -951,6 +961,14 @@ class Builder:
         if isinstance(node, exp.In) or self.any_array(node) is not None:
             self.allow(rule, self.listed(table, col, node, text))
             return
+        if isinstance(node, exp.Between) and is_length(bare(node.this)):
+            ok_lo, lo = constant(node.args["low"])
+            ok_hi, hi = constant(node.args["high"])
+            if not (ok_lo and ok_hi and isinstance(lo, int) and isinstance(hi, int)):
+                raise self.cannot(table, col.name, text)
+            rule.min_length = max(rule.min_length, lo)
+            rule.max_length = hi if rule.max_length is None else min(rule.max_length, hi)
+            return
         if isinstance(node, exp.Between) and isinstance(bare(node.this), exp.Column):
             ok_lo, lo = constant(node.args["low"], now=True)
             ok_hi, hi = constant(node.args["high"], now=True)
@@ -981,8 +999,7 @@ class Builder:
                 else:
                     self.bound(table, col, rule, op, value, text)
                 return
-            if isinstance(a, (exp.Length,)) or (isinstance(a, exp.Anonymous) and a.name.lower() in
-                                                ("char_length", "character_length", "len", "length")):
+            if is_length(a):
                 ok, value = constant(b)
                 if ok and isinstance(value, int):
                     lo = value + 1 if op == ">" else value if op in (">=", "=") else None
@@ -1552,7 +1569,8 @@ class TableBuilder:
             elif kind == "id":
                 prefix = str(guess.get("prefix") or "")
                 width = int(guess.get("width") or 6)
-                spec = {"type": "pattern", "pattern": (prefix + "#" * max(width, 6)).replace("?", "")[:MAX_PATTERN_CHARS]}
+                code = (prefix + "#" * max(width, 6)).replace("?", "")
+                spec = {"type": "pattern", "pattern": code[:MAX_PATTERN_CHARS]}
             elif kind in ("int", "float") and guess.get("max") is not None:
                 digits = len(str(int(abs(guess["max"])))) if guess.get("max") is not None else 4
                 spec = {"type": "pattern", "pattern": "#" * max(1, min(digits, 12))}
@@ -1612,7 +1630,7 @@ class TableBuilder:
         if not ok or value is None or col.unique:
             return
         kind = spec.get("type")
-        if kind == "bool" and not spec.get("p") in (0.0, 1.0):
+        if kind == "bool" and spec.get("p") not in (0.0, 1.0):
             truth = {"true": True, "false": False, "1": True, "0": False}.get(str(value).lower())
             if truth is not None:
                 p = spec.get("p", 0.5)
@@ -1662,7 +1680,6 @@ class TableBuilder:
             elif len(bad) == 1 and bad[0] == hi and hi - step >= lo:
                 spec["max"] = clean(hi - step)
             elif len(bad) == 1:
-                spec.pop("unique", None) if False else None
                 self.wraps[col.name] = f"if({{raw}} == {clean(bad[0])}, {clean(bad[0] + step)}, {{raw}})"
                 if bad[0] + step > hi:
                     self.wraps[col.name] = f"if({{raw}} == {clean(bad[0])}, {clean(bad[0] - step)}, {{raw}})"
@@ -1685,7 +1702,7 @@ class TableBuilder:
     # -- two columns of a row --
 
     def apply_pairs(self) -> None:
-        later: dict[str, list[Pair]] = {}
+        dates: dict[tuple[str, str], list[Pair]] = {}
         numbers: dict[str, list[Pair]] = {}
         for pair in self.pairs:
             a, b = self.table.col(pair.left), self.table.col(pair.right)
@@ -1694,19 +1711,15 @@ class TableBuilder:
                 raise fail(f"table {self.table.name!r}: CHECK ({clip(pair.text, 120)}) reads a generated column")
             fa, fb = a.type.family, b.type.family
             if fa in ("date", "datetime") and fb in ("date", "datetime"):
-                # normalise to "later >= earlier + k"
-                if pair.op in ("<", "<="):
-                    norm = Pair(pair.right, {"<": ">", "<=": ">="}[pair.op], pair.left, -pair.offset, pair.text)
-                else:
-                    norm = pair
-                later.setdefault(norm.left, []).append(norm)
+                key = (pair.left, pair.right) if (pair.right, pair.left) not in dates else (pair.right, pair.left)
+                dates.setdefault(key, []).append(pair)
             elif fa in NUMBER_FAMILIES and fb in NUMBER_FAMILIES:
                 numbers.setdefault(pair.left, []).append(pair)
             else:
                 raise fail(f"table {self.table.name!r}: CHECK ({clip(pair.text, 120)}) compares a {a.sql_type} with "
                            f"a {b.sql_type} column; only dates with dates and numbers with numbers are supported")
-        for name, found in later.items():
-            self.after(name, found)
+        for (a, b), found in dates.items():
+            self.order_dates(a, b, found)
         for name, found in numbers.items():
             self.clamp(name, found)
 
@@ -1715,44 +1728,59 @@ class TableBuilder:
         return spec.get("type") in ("int", "float", "date", "datetime") and not spec.get("unique") \
             and name != self.key and not spec.get("step") and formula_name_ok(name)
 
-    def after(self, name: str, pairs: list[Pair]) -> None:
-        """`later >= earlier + k` (and `later <= earlier + k`): the later date follows the earlier."""
+    def order_dates(self, a: str, b: str, pairs: list[Pair]) -> None:
+        """Every CHECK between two dates as bounds on their difference in days (a - b), kept by
+        making the later one follow the other (`after`, min_days..max_days)."""
+        timed = "datetime" in (self.table.col(a).type.family, self.table.col(b).type.family)  # type: ignore[union-attr]
+        step = 1 / 86400 if timed else 1
+        lo: float | None = None
+        hi: float | None = None
+        for p in pairs:
+            op, k = (p.op, p.offset) if p.left == a else (FLIP[p.op], -p.offset)
+            if op in (">", ">=", "="):
+                bound = k + (step if op == ">" else 0)
+                lo = bound if lo is None else max(lo, bound)
+            if op in ("<", "<=", "="):
+                bound = k - (step if op == "<" else 0)
+                hi = bound if hi is None else min(hi, bound)
+        text = pairs[0].text
+        if lo is not None and hi is not None and lo > hi:
+            raise fail(f"table {self.table.name!r}, columns {a!r} and {b!r}: CHECK ({clip(text, 120)}) cannot hold "
+                       "with the other checks between them: no number of days between the two dates fits all")
+        a_later = lo is not None and lo >= 0 or not (hi is not None and hi <= 0)
+        if a_later and not self.follows_ok(a) and self.follows_ok(b) or not a_later and not self.follows_ok(b):
+            a_later = not a_later
+        if a_later:
+            self.after(a, b, lo, hi, text)
+        else:
+            self.after(b, a, None if hi is None else -hi, None if lo is None else -lo, text)
+
+    def follows_ok(self, name: str) -> bool:
+        spec = self.specs[name]
+        return spec.get("type") in ("date", "datetime") and name != self.key and not spec.get("unique") \
+            and not spec.get("step") and not spec.get("after")
+
+    def after(self, name: str, base: str, lo: float | None, hi: float | None, text: str) -> None:
+        """`name` falls lo..hi days after `base`; a side the CHECKs leave open gets the usual gap."""
         col = self.table.col(name)
         assert col is not None
-        earlier = {p.right for p in pairs}
-        if len(earlier) > 1:
-            raise fail(f"table {self.table.name!r}, column {name!r}: it follows {len(earlier)} different dates "
-                       f"({', '.join(sorted(earlier))}); one is supported")
-        base = earlier.pop()
-        if "=" in {p.op for p in pairs}:
-            lo_days = hi_days = next(p.offset for p in pairs if p.op == "=")
-        else:
-            lo_days, hi_days = 0.0, None
-            for p in pairs:
-                if p.op in (">", ">="):
-                    strict = (1 if col.type.family == "date" else 1 / 86400) if p.op == ">" else 0
-                    lo_days = max(lo_days, p.offset + strict) if lo_days is not None else p.offset + strict
-                elif p.op in ("<", "<="):
-                    strict = (1 if col.type.family == "date" else 1 / 86400) if p.op == "<" else 0
-                    top = p.offset - strict
-                    hi_days = top if hi_days is None else min(hi_days, top)
-            if not any(p.op in (">", ">=") for p in pairs):
-                lo_days = min(0.0, hi_days or 0.0) if hi_days is not None and hi_days < 0 else 0.0
-            gap = BIRTH_AFTER if BIRTH.search(base) else DEFAULT_AFTER
-            if hi_days is None:
-                hi_days = max(gap[1], lo_days + gap[1] - gap[0])
-                lo_days = max(lo_days, gap[0]) if BIRTH.search(base) else lo_days
-        if hi_days < lo_days:
-            raise fail(f"table {self.table.name!r}, column {name!r}: CHECK ({clip(pairs[0].text, 120)}) cannot hold: "
-                       "the days it allows after the other date run out")
+        gap = BIRTH_AFTER if BIRTH.search(base) else DEFAULT_AFTER
+        if lo is None:   # only an upper bound: the usual gap below it
+            lo = float(gap[0]) if hi is None else min(float(gap[0]), hi) if hi >= 0 else hi - (gap[1] - gap[0])
+        if hi is None:
+            hi = max(float(gap[1]), lo + gap[1] - gap[0])
+        lo_days, hi_days = lo, hi
         spec = self.specs[name]
-        if spec.get("type") not in ("date", "datetime") or name == self.key or spec.get("unique") or spec.get("step"):
-            raise fail(f"table {self.table.name!r}, column {name!r}: CHECK ({clip(pairs[0].text, 120)}) on a "
-                       "column that is unique or a key is not supported")
+        if spec.get("after"):
+            raise fail(f"table {self.table.name!r}, column {name!r}: it follows two different dates "
+                       f"({spec['after']} and {base}); one is supported")
+        if not self.follows_ok(name):
+            raise fail(f"table {self.table.name!r}, column {name!r}: CHECK ({clip(text, 120)}) on a "
+                       "column that is unique, a key or a series is not supported")
         if col.type.family == "date":
             lo_days, hi_days = math.ceil(lo_days - 1e-9), math.floor(hi_days + 1e-9)
             if hi_days < lo_days:
-                raise fail(f"table {self.table.name!r}, column {name!r}: CHECK ({clip(pairs[0].text, 120)}) leaves "
+                raise fail(f"table {self.table.name!r}, column {name!r}: CHECK ({clip(text, 120)}) leaves "
                            "no whole day")
         rule = self.rules[name]
         base_spec = self.specs[base]
