@@ -24,6 +24,7 @@ MAX_DATE = date(2100, 12, 31)
 EPOCH_DAY = date(1970, 1, 1)
 DEFAULT_DECIMALS = 2
 RELATIVE_DATE = re.compile(r"^([+-])(\d{1,6})([dwmy])$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$")
 DAYS_PER_UNIT = {"d": 1, "w": 7, "m": 30.4375, "y": 365.25}
 SECONDS_PER_DAY = 86_400
 _TIME_OF_DAY = pa.array([f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(SECONDS_PER_DAY)])
@@ -45,6 +46,8 @@ def parse_day(value: str | int | None, what: str) -> date:
         day = today + timedelta(days=round(days) * (1 if rel.group(1) == "+" else -1))
     else:
         try:
+            if not ISO_DATE.match(text):
+                raise ValueError(text)
             day = date.fromisoformat(text[:10])
         except ValueError:
             raise SchemaError(f"{what} {clip(text, 40)!r} is not YYYY-MM-DD, 'today' or like '-5y'") from None

@@ -401,7 +401,7 @@ def as_floats(values: pa.Array) -> np.ndarray:
     """Any numeric array as float64 numpy values, nulls as NaN."""
     if pa.types.is_floating(values.type) and not values.null_count:
         return values.to_numpy(zero_copy_only=False)
-    return pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
+    return pc.cast(values, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
 
 
 def as_bool(values: pa.Array) -> pa.Array:
@@ -409,7 +409,7 @@ def as_bool(values: pa.Array) -> pa.Array:
         return values
     if pa.types.is_null(values.type):
         return values.cast(pa.bool_())
-    return pc.not_equal(pc.cast(values, pa.float64()), 0.0)
+    return pc.not_equal(pc.cast(values, pa.float64(), safe=False), 0.0)
 
 
 def as_text(values: pa.Array, decimals: int = DEFAULT_DECIMALS) -> pa.Array:
@@ -523,7 +523,7 @@ class FormulaEval:
         if kind in NUMBERS:
             wanted = pa.array([float(o) for o in options if isinstance(o, (int, float)) and not isinstance(o, bool)],
                               pa.float64())
-            found = pc.is_in(pc.cast(values, pa.float64()), value_set=wanted)
+            found = pc.is_in(pc.cast(values, pa.float64(), safe=False), value_set=wanted)
         elif kind in TEMPORAL:
             days = pa.array([(parse_day(o, "a listed date") - EPOCH_DAY).days for o in options if isinstance(o, str)],
                             pa.int64())
@@ -606,7 +606,7 @@ class FormulaEval:
     def fn_round(self, x: pa.Array, digits: int) -> pa.Array:
         if pa.types.is_integer(x.type) and digits >= 0:
             return x
-        values = pc.round(pc.cast(x, pa.float64()), ndigits=digits).to_numpy(zero_copy_only=False)
+        values = pc.round(pc.cast(x, pa.float64(), safe=False), ndigits=digits).to_numpy(zero_copy_only=False)
         return float_array(values) if digits > 0 else ints_within(values, valid_of(x))
 
     def fn_min(self, *xs: pa.Array) -> pa.Array:
@@ -711,7 +711,7 @@ def comparable(a: pa.Array, b: pa.Array) -> tuple[pa.Array, pa.Array]:
     if {ak, bk} == {DATE, DATETIME}:
         return pc.cast(a, pa.timestamp("s")), pc.cast(b, pa.timestamp("s"))
     if {ak, bk} == {INT, FLOAT}:
-        return pc.cast(a, pa.float64()), pc.cast(b, pa.float64())
+        return pc.cast(a, pa.float64(), safe=False), pc.cast(b, pa.float64(), safe=False)
     return a, b
 
 
@@ -731,7 +731,7 @@ def unify(a: pa.Array, b: pa.Array) -> tuple[pa.Array, pa.Array]:
         return a, b.cast(a.type)
     kinds = {kind_of(a), kind_of(b)}
     if kinds <= NUMBERS:
-        return pc.cast(a, pa.float64()), pc.cast(b, pa.float64())
+        return pc.cast(a, pa.float64(), safe=False), pc.cast(b, pa.float64(), safe=False)
     if kinds <= TEMPORAL:
         return pc.cast(a, pa.timestamp("s")), pc.cast(b, pa.timestamp("s"))
     return as_text(a), as_text(b)

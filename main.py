@@ -66,6 +66,7 @@ MAX_REFUSAL_ECHO = 120
 MAX_DETAIL_CHARS = 400           # an error's detail, after the input it quotes was clipped
 MAX_ANSWER_DEPTH = 40            # nesting of a model's answer
 MAX_ASSUMPTIONS = 12
+MIN_REDACTED_CHARS = 6           # shorter secrets are not searched for in messages
 TRIAL_ROWS = 100                 # rows a new schema makes before it is cached
 MAX_ASSUMPTION_CHARS = 200
 MODEL_RATE_LIMIT_RETRY_SECONDS = 10
@@ -491,7 +492,7 @@ class Designers:
     async def design_async(self, description: str, requested: str | None = None) -> Designed:
         """design() for the event loop: one thread designs, the other requests for the same
         description wait on the loop and then read the cache."""
-        key = cache_key(description, self.choose(requested).identity)
+        key = await run_in_threadpool(cache_key, description, self.choose(requested).identity)
         lock = self.waiting.setdefault(key, asyncio.Lock())
         try:
             async with lock:
@@ -682,9 +683,12 @@ class SchemaAnswer(BaseModel):
 
 
 def redact(text: str, settings: Settings) -> str:
+    """Secrets out of a message. A secret too short to be a real key is not searched for: it
+    would mask ordinary words ("x" in "max_chars"), and no message quotes a key anyway."""
     for secret in (settings.openai_api_key, settings.service_token):
-        if secret and secret.get_secret_value():
-            text = text.replace(secret.get_secret_value(), "***")
+        value = secret.get_secret_value() if secret else ""
+        if len(value) >= MIN_REDACTED_CHARS:
+            text = text.replace(value, "***")
     return text
 
 
@@ -728,13 +732,38 @@ class RequestTooLarge(Exception):
     pass
 
 
+OPEN_PATHS = {"/health", "/", "/favicon.ico"}   # with SERVICE_TOKEN set, only these answer without it
+
+
+def token_given(headers: dict[bytes, bytes], token: SecretStr) -> bool:
+    """`Authorization: Bearer <token>`, compared in constant time."""
+    given = headers.get(b"authorization", b"")
+    return hmac.compare_digest(given, ("Bearer " + token.get_secret_value()).encode())
+
+
+class TokenGate:
+    """With SERVICE_TOKEN set, every path but /health and the page needs the token: checked
+    before the body is read, so a wrong token is a 401 whatever the body holds, and the API's
+    description (/docs, /openapi.json) is not open either."""
+
+    def __init__(self, app: Any, token: SecretStr | None):
+        self.app, self.token = app, token
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if self.token is None or scope["type"] != "http" or scope.get("path") in OPEN_PATHS \
+                or token_given(dict(scope.get("headers") or []), self.token):
+            return await self.app(scope, receive, send)
+        body = json.dumps({"detail": "missing or wrong bearer token"}).encode()
+        await send({"type": "http.response.start", "status": 401,
+                    "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
 def authorised(request: Request) -> None:
-    """With SERVICE_TOKEN set, a request needs `Authorization: Bearer <token>` (constant-time check)."""
+    """The same check for a route, so the API description documents the 401."""
     token = request.app.state.settings.service_token
-    if token is None:
-        return
-    given = request.headers.get("authorization", "")
-    if not hmac.compare_digest(given.encode(), ("Bearer " + token.get_secret_value()).encode()):
+    if token is not None and not token_given({b"authorization": request.headers.get("authorization", "").encode()}, token):
         raise Unauthorized("missing or wrong bearer token")
 
 
@@ -788,6 +817,9 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
+        await run_in_threadpool(faker_methods)  # probe Faker once, off the event loop, before any request
+        if designers.model is not None:
+            await run_in_threadpool(design_prompt)
         log.info("designer %s, cache %s, max rows %d", designers.describe(),
                  designers.cache.path if designers.cache.enabled else "off", settings.max_rows)
         yield
@@ -796,6 +828,7 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
                   description="Describe a dataset in plain English, give SQL tables or a sample; get realistic "
                               "rows as CSV, JSON Lines, JSON, Parquet, Excel, SQL or a ZIP of tables.")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, sample_limit=settings.max_sample_bytes)
+    app.add_middleware(TokenGate, token=settings.service_token)
     app.state.designers = designers
     app.state.settings = settings
     app.state.slots = slots

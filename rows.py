@@ -32,7 +32,7 @@ from columns import (HOURS_WINDOW, Case, Column, after_days, date_bounds, date_q
                      unique_size)
 from errors import SchemaError
 from fakes import PERSON_METHODS, PLACE_METHODS, FakerColumns, Person, fill_templates, real_places, uuid_strings
-from formula import FormulaEval, float_array, pa_array, parse_formula, result_decimals
+from formula import MAX_DAY, MIN_DAY, FormulaEval, float_array, pa_array, parse_formula, result_decimals
 from schema import Schema, Table, check_capacity, column_order, table_order
 
 BLOCK_ROWS = 65_536             # rows per seeded block: the unit of determinism, fixed forever
@@ -334,7 +334,7 @@ class Block:
         env = {name: self.by_name(name) for name in formula.names}
         result = FormulaEval(env, self.n, self.rng(self.index[col.name], NULLS + 10), col.name).run(formula.tree)
         result = pa_array(result, self.n)
-        truth = result if pa.types.is_boolean(result.type) else pc.not_equal(pc.cast(result, pa.float64()), 0.0)
+        truth = result if pa.types.is_boolean(result.type) else pc.not_equal(pc.cast(result, pa.float64(), safe=False), 0.0)
         return truth.fill_null(False)
 
     def by_case(self, i: int, col: Column, values: pa.Array) -> pa.Array:
@@ -436,7 +436,7 @@ def case_rows(parent: pa.Array, case: Case) -> pa.Array:
     elif pa.types.is_integer(t) or pa.types.is_floating(t):
         numbers = [float(w) for w in wanted if isinstance(w, (int, float)) and not isinstance(w, bool)]
         numbers += [float(w) for w in wanted if isinstance(w, str) and re.fullmatch(r"-?\d+(\.\d+)?", w)]
-        found = pc.is_in(pc.cast(parent, pa.float64()), value_set=pa.array(numbers, pa.float64()))
+        found = pc.is_in(pc.cast(parent, pa.float64(), safe=False), value_set=pa.array(numbers, pa.float64()))
     else:
         text = [("true" if w else "false") if isinstance(w, bool) else str(w) for w in wanted]
         found = pc.is_in(pc.cast(parent, pa.string()), value_set=pa.array(text, pa.string()))
@@ -645,12 +645,21 @@ def dates_after(col: Column, block: Block, rng: np.random.Generator) -> pa.Array
     if is_date:
         days = rng.integers(math.ceil(lo), math.floor(hi) + 1, n) if math.floor(hi) >= math.ceil(lo) else np.full(n, int(lo))
         base_days = pc.cast(pc.cast(base, pa.date32()) if not pa.types.is_date32(base.type) else base, pa.int32())
-        return pc.cast(pc.add(pc.cast(base_days, pa.int64()), pa.array(days)).cast(pa.int32()), pa.date32())
+        moved = pc.add(pc.cast(base_days, pa.int64()), pa.array(days))
+        return within_dates(moved, 1, pa.date32())
     seconds = pc.cast(pc.cast(base, pa.timestamp("s")), pa.int64())
     if pa.types.is_date32(base.type):  # a time of day for a datetime that follows a date
         seconds = pc.add(seconds, pa.array(rng.integers(0, SECONDS_PER_DAY, n)))
     moved = pc.add(seconds, pa.array(np.round(rng.uniform(lo, hi, n) * SECONDS_PER_DAY).astype(np.int64)))
-    return pc.cast(moved, pa.timestamp("s"))
+    return within_dates(moved, SECONDS_PER_DAY, pa.timestamp("s"))
+
+
+def within_dates(values: pa.Array, unit: int, kind: pa.DataType) -> pa.Array:
+    """Days (unit 1) or seconds past 1900..2100, from a chain of long delays, are empty cells."""
+    inside = pc.and_(pc.greater_equal(values, MIN_DAY * unit), pc.less(values, (MAX_DAY + 1) * unit))
+    if not pc.all(inside.fill_null(True)).as_py():
+        values = pc.if_else(inside, values, pa.scalar(None, values.type))
+    return pc.cast(values, pa.int32() if unit == 1 else pa.int64()).cast(kind)
 
 
 def series_position(col: Column, block: Block) -> tuple[np.ndarray, np.ndarray]:
@@ -695,8 +704,8 @@ def dates_in_series(col: Column, block: Block) -> pa.Array:
     else:
         values = begin + k * seconds
     if col.type == "date":
-        return pa.array((values // SECONDS_PER_DAY).astype(np.int32), pa.date32())
-    return pa.array(values.astype(np.int64), pa.timestamp("s"))
+        return within_dates(pa.array(values // SECONDS_PER_DAY), 1, pa.date32())
+    return within_dates(pa.array(values.astype(np.int64)), SECONDS_PER_DAY, pa.timestamp("s"))
 
 
 def make_pattern(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:

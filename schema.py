@@ -497,6 +497,13 @@ class Dataset:
             kind = result_kind(parse_formula(col.expr or "", col.name), names, col.name)
         else:
             kind = static_kind(self.schema, col)
+        if col.type in TEMPORAL_TYPES and col.after:
+            target_table, target = self.target(table, col.after)
+            after_kind = kinds.get((target_table.name, target.name), ANY)
+            if after_kind not in (DATE, DATETIME, ANY):
+                raise SchemaError(f"{self.label(table, col)}: after names {col.after!r}, which holds "
+                                  f"{'numbers' if after_kind in (INT, FLOAT) else 'text' if after_kind == STR else after_kind}"
+                                  ", not dates", field=self.where(table, col, "after"))
         kinds[(table.name, col.name)] = kind
         if col.null_if:
             names = {}
