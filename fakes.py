@@ -113,6 +113,18 @@ def faker_methods(locale: str = "en_US") -> dict[str, FakerMethod]:
     return allowed
 
 
+@functools.cache
+def faker_examples(locale: str) -> dict[str, str]:
+    """One value of each allowed method in a locale, for people choosing a method."""
+    fake = faker.Faker(locale)
+    fake.seed_instance(0)
+    out = {}
+    for name in faker_methods():
+        with contextlib.suppress(Exception):
+            out[name] = clip(getattr(fake, name)(), MAX_EXAMPLE_CHARS)
+    return out
+
+
 def check_faker_args(method: str, args: dict[str, Any]) -> None:
     declared = faker_methods()[method].args
     for key, value in args.items():

@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import secrets
 import sys
@@ -49,7 +48,7 @@ from ddl import schema_from_ddl
 from errors import ModelError, ModelUnavailable, SchemaError, ServiceError, TooBusy, TooLarge, Unauthorized, clip
 from fit import fit_sample
 from rows import BLOCK_ROWS, dataset_batches
-from fakes import FAKER_LOCALES, faker_methods
+from fakes import FAKER_LOCALES, faker_examples, faker_methods
 from schema import Column, Correlations, Per, Schema, describe_errors, load_schema, plain_error, snake
 from writers import Output, format_names
 
@@ -606,7 +605,12 @@ def prepare(req: GenerateRequest, designers: Designers, cap_rows: bool = True,
     if cap_rows:
         rows = min(rows, settings.max_rows)
     seed = req.seed if req.seed is not None else secrets.randbits(63)
-    output = Output(designed.schema, rows, seed, req.format, req.table, req.locale, req.dialect)
+    try:
+        output = Output(designed.schema, rows, seed, req.format, req.table, req.locale, req.dialect)
+    except SchemaError as err:
+        if err.field and err.field.split(".")[0] in ("columns", "tables", "correlations", "main"):
+            err.field = "schema." + err.field   # a path inside the request's schema
+        raise
     total = sum(output.plan.sizes.values())
     if cap_rows and total > settings.max_rows * DATASET_ROWS_FACTOR:
         biggest = max(output.plan.sizes, key=output.plan.sizes.get)  # type: ignore[arg-type]
@@ -918,9 +922,13 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
     @app.post("/check", responses=ERROR_RESPONSES)
     async def check(req: GenerateRequest, _: Auth) -> dict[str, Any]:
         """Whether this request would be served: the same checks as /generate, and its first rows
-        made, without sending any."""
-        job = await designers.prepared(req)
-        await run_in_threadpool(job.output.first_rows)
+        made, without sending any. A request the rules refuse is a verdict, not a failure:
+        200 with "ok": false, the reason and the field it concerns."""
+        try:
+            job = await designers.prepared(req)
+            await run_in_threadpool(job.output.first_rows)
+        except SchemaError as err:
+            return {"ok": False, "detail": redact(clip(str(err), MAX_DETAIL_CHARS), settings), "field": err.field}
         return {"ok": True, "rows": job.rows, "tables": job.output.plan.sizes}
 
     @app.post("/schema", response_model=SchemaAnswer, response_model_by_alias=True, responses=ERROR_RESPONSES)
@@ -961,13 +969,17 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
         return await run_in_threadpool(designers.cache.stats)
 
     @app.get("/faker-methods", responses=ERROR_RESPONSES)
-    async def list_faker_methods(_: Auth, examples: bool = False) -> list[Any]:
-        """The Faker methods a faker column may name; with examples=true, one value and the
-        arguments of each."""
+    async def list_faker_methods(_: Auth, examples: bool = False, locale: str = "en_US") -> list[Any]:
+        """The Faker methods a faker column may name; with examples=true, one value of each (in
+        the locale asked for) and the arguments it takes."""
         methods = await run_in_threadpool(faker_methods)
         if not examples:
             return sorted(methods)
-        return [{"method": name, "example": m.example, "args": sorted(m.args)} for name, m in sorted(methods.items())]
+        if locale not in FAKER_LOCALES:
+            raise SchemaError(f"locale: {clip(locale, 20)!r} is not a locale this service knows", field="locale")
+        shown = await run_in_threadpool(faker_examples, locale)
+        return [{"method": name, "example": shown.get(name, m.example), "args": sorted(m.args)}
+                for name, m in sorted(methods.items())]
 
     @app.get("/", include_in_schema=False)
     async def page() -> Any:

@@ -860,7 +860,7 @@ def make_block(schema: Schema, seed: int, number: int, rows: int, locale: str | 
 def check_sizes(the_plan: Plan) -> None:
     for name, size in the_plan.sizes.items():
         table = the_plan.schema.table(name)
-        check_capacity(table, size)
+        check_capacity(the_plan.schema, table, size)
         for col in table.columns:
             if col.type == "ref" and col.distinct and table.per and table.per.max > the_plan.sizes[col.table or ""]:
                 raise SchemaError(f"table {name!r}, column {col.name!r}: up to {table.per.max} distinct picks per "

@@ -622,17 +622,19 @@ def column_order(schema: Schema, table: Table) -> list[int]:
 
 # --- sizes and capacity ---
 
-def check_capacity(table: Table, rows: int) -> None:
+def check_capacity(schema: Schema, table: Table, rows: int) -> None:
     """A unique column must be able to hold its table's rows as distinct values; say so before any byte."""
+    where = Dataset(schema)
     for col in table.columns:
         if not col.unique:
             continue
         if col.type == "formula" or (col.type in TEMPORAL_TYPES and col.after):
-            raise SchemaError(f"column {col.name!r}: unique is not supported on {col.type} columns computed from others")
+            raise SchemaError(f"column {col.name!r}: unique is not supported on {col.type} columns computed from others",
+                              field=where.where(table, col, "unique"))
         size = unique_size(col)
         if size is not None and size < rows:
             raise SchemaError(f"column {col.name!r} is unique but can hold only {size:,} different "
-                              f"values for {rows:,} rows")
+                              f"values for {rows:,} rows", field=where.where(table, col, "unique"))
 
 
 def load_schema(data: Any, max_columns: int) -> Schema:

@@ -375,3 +375,36 @@ def test_model_design_does_not_block_health(tmp_path, fake_model):
             assert httpx.get(url + "/health", timeout=5).status_code == 200
             assert time.monotonic() - started < 0.5
             assert pending.result().status_code == 200
+
+
+def test_check_answers_a_verdict_with_the_field_it_concerns(client):
+    schema = schema_of({"name": "tier", "type": "choice", "values": ["a", "b", "c"], "unique": True})
+    fine = client.post("/check", json={"schema": schema, "rows": 3}).json()
+    assert fine == {"ok": True, "rows": 3, "tables": {"t": 3}}
+    refused = client.post("/check", json={"schema": schema, "rows": 1000})
+    assert refused.status_code == 200
+    verdict = refused.json()
+    assert verdict["ok"] is False and "unique" in verdict["detail"]
+    assert verdict["field"] == "schema.columns.0.unique"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"schema": {"columns": [{"name": "n", "type": "int", "min": "x"}]}}, "schema.columns.0.min"),
+    ({"schema": {"columns": [{"name": "n", "type": "int", "min": 5, "max": 9, "mean": 50}]}}, "schema.columns.0.mean"),
+    ({"schema": {"columns": [{"name": "d", "type": "date", "after": "nope"}]}}, "schema.columns.0.after"),
+    ({"description": DESC, "rows": 0}, "rows"),
+    ({"description": DESC, "locale": "xx_XX"}, "locale"),
+])
+def test_422_names_the_field_in_plain_words(client, body, field):
+    answer = client.post("/generate", json=body)
+    assert answer.status_code == 422
+    assert answer.json()["field"] == field
+    detail = answer.json()["detail"]
+    assert not any(w in detail for w in ("Input should", "Extra inputs", "MAX_ROWS", ".int:")), detail
+
+
+def test_faker_examples_follow_the_locale(client):
+    german = {m["method"]: m["example"] for m in client.get("/faker-methods", params={"examples": True,
+                                                                                        "locale": "de_DE"}).json()}
+    english = {m["method"]: m["example"] for m in client.get("/faker-methods", params={"examples": True}).json()}
+    assert german["postcode"] != english["postcode"] and len(german["postcode"]) == 5
