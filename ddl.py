@@ -63,11 +63,17 @@ NULL_RATE = 0.05                # a nullable column's empty share when the desig
 SELF_REF_NULL_RATE = 0.1        # a nullable reference to the same table: the top of a hierarchy
 DEFAULT_SHARE = 0.25            # a DEFAULT constant appears this often (choices: it is the most common)
 DEFAULT_AFTER = (0, 30)         # days between two dates a CHECK orders, unless the names say more
-BIRTH_AFTER = (18 * 365, 65 * 365)
+GAPS = [   # (earlier name, later name, fewest and most days between them)
+    (re.compile(r"birth|dob", re.I), re.compile(r".", re.I), (18 * 365, 65 * 365)),
+    (re.compile(r"hire|join|employ|enrol|member|sign_?up|regist", re.I),
+     re.compile(r"left|leave|exit|terminat|resign|churn|end|cancel|graduat", re.I), (30, 5 * 365)),
+    (re.compile(r".", re.I), re.compile(r"end|expir|finish|complet|close|until|valid|due|renew", re.I), (1, 365)),
+]
 INT_SPAN = (0, 1000)            # an integer the names say nothing about
 FLOAT_SPAN = (0, 1000)
 UNIQUE_SPAN = 10**9             # room a unique number needs when nothing bounds it
-UNIQUE_TEXT_ROOM = 48           # unique text from Faker gets a row number when it repeats: it needs this room
+UNIQUE_TAG_ROOM = 10            # unique text from Faker gets a row number when it repeats: room for it
+SAMPLE_ROWS = 2000              # values drawn to see how long a Faker method's text gets
 
 LOOKUP_NAME = re.compile(r"(^|_)(type|types|kind|kinds|categor(y|ies)|status|statuses|state|states|role|roles|"
                          r"countr(y|ies)|currenc(y|ies)|region|regions|department|departments|tag|tags|level|"
@@ -77,7 +83,6 @@ LOOKUP_NAME = re.compile(r"(^|_)(type|types|kind|kinds|categor(y|ies)|status|sta
 LOOKUP_FIELD = re.compile(r"^(id|code|name|label|title|description|desc|sort_order|position|rank|is_active|active|"
                           r"abbreviation|abbr|symbol|short_name|display_name)$", re.I)
 LINE_TABLE = re.compile(r"(^|_)(items?|lines?|line_items?|details?|entries|entry)$", re.I)
-BIRTH = re.compile(r"birth|dob", re.I)
 INT_FAMILIES = ("int",)
 NUMBER_FAMILIES = ("int", "decimal", "float")
 TEXT_FAMILIES = ("text",)
@@ -1591,7 +1596,8 @@ class TableBuilder:
             elif col.unique and pattern_capacity(spec["pattern"]) < rows:
                 spec = {"type": "pattern", "pattern": code_pattern(col.name, limit, rows, rule.min_length)}
         elif spec["type"] == "faker":
-            if (col.unique and limit < UNIQUE_TEXT_ROOM) or rule.min_length > 1:
+            if (col.unique and faker_length(spec["method"], spec.get("args")) + UNIQUE_TAG_ROOM > limit) \
+                    or rule.min_length > 1:
                 spec = {"type": "pattern", "pattern": code_pattern(col.name, limit, rows, rule.min_length)}
         elif spec["type"] == "choice" and col.unique and len(spec["values"]) < rows:
             spec = {"type": "pattern", "pattern": code_pattern(col.name, limit, rows, rule.min_length)}
@@ -1600,7 +1606,7 @@ class TableBuilder:
         return spec
 
     def like_pattern(self, col: SqlColumn, rule: Rules, limit: int, guess: dict[str, Any] | None) -> dict[str, Any]:
-        if guess and guess.get("method") == "email" and limit >= UNIQUE_TEXT_ROOM and all(
+        if guess and guess.get("method") == "email" and limit >= faker_length("email") + UNIQUE_TAG_ROOM and all(
                 set(p) <= set("%_@.") and "@" in p for p in rule.likes):
             return {"type": "faker", "method": "email"}
         like = rule.likes[0]
@@ -1764,7 +1770,7 @@ class TableBuilder:
         """`name` falls lo..hi days after `base`; a side the CHECKs leave open gets the usual gap."""
         col = self.table.col(name)
         assert col is not None
-        gap = BIRTH_AFTER if BIRTH.search(base) else DEFAULT_AFTER
+        gap = next((days for early, late, days in GAPS if early.search(base) and late.search(name)), DEFAULT_AFTER)
         if lo is None:   # only an upper bound: the usual gap below it
             lo = float(gap[0]) if hi is None else min(float(gap[0]), hi) if hi >= 0 else hi - (gap[1] - gap[0])
         if hi is None:
@@ -1919,12 +1925,38 @@ def pattern_can_make(pattern: str, value: str) -> bool:
     return all(p == v or p == "#" and v.isdigit() or p == "?" and "A" <= v <= "Z" for p, v in zip(pattern, value))
 
 
+@functools.lru_cache(maxsize=256)
+def _faker_length(method: str, args: str) -> int:
+    import json
+
+    from rows import make_block   # rows imports nothing of this module: a late import keeps start-up lean
+
+    schema = load_schema({"columns": [{"name": "v", "type": "faker", "method": method, "args": json.loads(args)}]}, 1)
+    values = make_block(schema, 0, 0, SAMPLE_ROWS).column(0)
+    return max((len(v) for v in values.to_pylist() if isinstance(v, str)), default=0)
+
+
+def faker_length(method: str, args: dict[str, Any] | None = None) -> int:
+    """About the longest text a Faker method gives (the longest of a sample, and a little more)."""
+    import json
+
+    try:
+        longest = _faker_length(method, json.dumps(args or {}, sort_keys=True))
+    except SchemaError:
+        return MAX_LENGTH
+    return longest + max(4, longest // 5)
+
+
 def code_pattern(name: str, limit: int, rows: int, min_length: int = 0) -> str:
-    """A code that fits `limit` characters with room for `rows` different values: user_000123."""
+    """A code that fits `limit` characters with room for `rows` different values: user_000123, or
+    KX4821 when there is little room."""
     digits = max(len(str(max(rows, 1) * 10)), 4)
-    if limit <= digits:
-        letters = max(1, limit)
-        return "?" * letters if 26 ** letters >= rows or limit < digits else "#" * limit
+    if limit <= 8:
+        numbers = min(limit, max(2, limit - 2))
+        letters = limit - numbers
+        while 26 ** letters * 10 ** numbers < rows * 10 and numbers > 0:
+            numbers, letters = numbers - 1, letters + 1
+        return ("?" * letters + "#" * numbers)[:limit] or "?"
     stem = re.sub(r"[^a-z]", "", name.lower())[:max(0, min(8, limit - digits - 1))]
     pattern = (f"{stem}_" if stem else "") + "#" * min(digits + 2, limit - (len(stem) + 1 if stem else 0), 12)
     if len(pattern) < min_length:
