@@ -38,8 +38,15 @@ DATES = ("date", "datetime")
 NUMBERS = ("int", "float")
 
 
+PARTICLE_COMPOUND = re.compile(r"\b(check|log|sign|drop|pick|roll|walk|set|start|take|make|follow|print|opt|dine|"
+                               r"take|carry|hand|stop|lay|turn|cut|fall|trade|buy|sell|pay|charge|top)[\s_-]+"
+                               r"(in|out|up|off|on|over|back|down)\b")
+
+
 def mention_tokens(text: str) -> list[str]:
-    words = re.findall(r"[a-z0-9]+", ascii_fold(text).lower())
+    """The words of a mention that can name a column: 'the check-in date' -> checkin, date."""
+    text = PARTICLE_COMPOUND.sub(r"\1\2", ascii_fold(text).lower().replace("_", " "))
+    words = re.findall(r"[a-z0-9]+", text)
     return [singular(w) for w in words if w not in MENTION_STOP]
 
 
@@ -107,6 +114,9 @@ class Resolver:
             return None
         best: Hit | None = None
         for t in ([table] if table else []) + [x for x in self.tables if x is not table]:
+            own = set(mention_tokens(t.entity)) if t.entity else set()
+            words_here = [w for w in mt if w not in own] if len(mt) > 1 and t is table else mt
+            mt_all, mt = mt, (words_here or mt)  # "invoice amount" in the invoices table is its amount
             for col in t.columns:
                 if col.get("_helper") or any(col is e for e in exclude):
                     continue
@@ -115,8 +125,11 @@ class Resolver:
                 words = self.col_tokens(col)
                 overlap = {w for w in mt if w in words or stem(w) in words}
                 score = len(overlap) / len(mt)
-                if overlap and overlap <= GENERIC_TOKENS:
+                head = mt[-1] in words or stem(mt[-1]) in words
+                if overlap and overlap <= GENERIC_TOKENS and not head and not self.only_one(t, overlap, kinds):
                     score *= 0.4
+                if head and len(mt) > 1:
+                    score += 0.35  # the mention's last word is what it names
                 if set(mention_tokens(col["name"].replace("_", " "))) == set(mt):
                     score += 0.5
                 score += 0.05 if t is table else 0
@@ -130,7 +143,14 @@ class Resolver:
                             vscore = 0.6 + len(vt) / max(len(mt), 1) * 0.4 + (0.3 if overlap else 0)
                             if vscore > (best.score if best else 0):
                                 best = Hit(t, col, value, vscore)
+            mt = mt_all
         return best
+
+    def only_one(self, table: Table, words: set[str], kinds: tuple[str, ...]) -> bool:
+        """Whether a single column of the table carries these words ('rates' when one rate is listed)."""
+        found = [c for c in table.columns if (not kinds or c["type"] in kinds) and not c.get("_helper")
+                 and words <= self.col_tokens(c)]
+        return len(found) == 1
 
     def main_dates(self, table: Table, kinds: tuple[str, ...] = DATES) -> list[dict[str, Any]]:
         """The dates a table's events happen on (not birth dates, not ones that follow others)."""
@@ -151,7 +171,7 @@ def apply_item(col: dict[str, Any], item: Item) -> dict[str, Any]:
 
 ORDER = ["item", "alias", "example", "code", "unique", "null", "percent", "dist", "window", "hours", "round", "split",
          "share", "group_share", "formula", "percent_of", "after", "count", "step", "per", "owns", "popular",
-         "more", "rank", "mode", "corr", "depends", "shift", "whether"]
+         "more", "rank", "mode", "corr", "depends", "shift", "whether", "sorted"]
 
 
 class Placer:
@@ -220,6 +240,9 @@ class Placer:
             return False
         if own["type"] == "faker" and own.get("method") in ("postcode", "zipcode", "phone_number"):
             return True
+        shape = example_pattern(rule.args["example"])
+        if own["type"] == "choice" and any(example_pattern(str(x)) == shape for x in own.get("values") or []):
+            return True  # "tax code (like 1257L)": the known codes already look like that
         keep = {k: own[k] for k in ("name", "description", "_given", "_words", "_concept") if k in own}
         own.clear()
         own.update(keep, type="pattern", pattern=example_pattern(rule.args["example"]))
@@ -389,7 +412,9 @@ class Placer:
                 col = hit.col if hit else self.new_column(tail.group(1) if tail else "group")
             if col is None:
                 return False
-            if col["type"] != "choice" or not any(self.same_value(v, x) for v in values for x in col.get("values") or []):
+            own_values = given(col, "values") and col["type"] == "choice" and all(
+                any(self.same_value(v, x) for x in col.get("values") or []) for v in values)
+            if not own_values:  # the split names the values
                 keep = {k: col[k] for k in ("name", "description", "_given", "_words", "_concept") if k in col}
                 col.clear()
                 col.update(keep, type="choice", values=[v for v in values])
@@ -441,7 +466,9 @@ class Placer:
         if hit and hit.col["type"] in NUMBERS + ("formula",) and hit.score >= 0.5 and p < 1:
             hit.col["null_rate"] = round(1 - p, 4)  # "15% of trips have a tip": the rest have none
             return True
-        if target and len(target.split()) <= 3 and not re.search(r"\d", target):
+        things = {singular(w) for t in self.resolver.tables for w in re.findall(r"[a-z]+", (t.entity or "") + " " + t.name)}
+        if target and len(target.split()) <= 3 and not re.search(r"\d", target) and \
+                not {singular(w) for w in re.findall(r"[a-z]+", target.lower())} <= things:
             col = self.new_column(target, "bool")
             if col is not None:
                 col["p"] = round(1 - p if negate else p, 4)
@@ -559,14 +586,13 @@ class Placer:
         return None
 
     def through(self, hit: Hit) -> dict[str, Any]:
-        """A column of another table is read through the ref that leads to it."""
+        """A column of another table is read through the refs that lead to it (one or more hops)."""
         if hit.table is self.table:
             return hit.col
-        ref = next((c for c in self.columns if c["type"] == "ref" and c.get("table") == hit.table.name), None)
-        if ref is None:
+        path = ref_path(self.resolver.tables, self.table, hit.table)
+        if path is None:
             return hit.col
-        name = f"{ref['name']}.{hit.col['name']}"
-        return {"name": name, "type": hit.col["type"], "_virtual": True}
+        return {"name": ".".join(path + [hit.col["name"]]), "type": hit.col["type"], "_virtual": True}
 
     def reads_into(self, used: list[dict[str, Any]], target: dict[str, Any]) -> bool:
         """Whether a column would read the target through others (a circle)."""
@@ -709,6 +735,22 @@ class Placer:
         time.setdefault("_given", set()).add("window")
         return True
 
+    def place_sorted(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        """'events in time order': each parent's rows follow one another in time."""
+        if self.table.per is None:
+            return own is not None
+        owner = next((c for c in self.columns if c["type"] == "ref" and c.get("table") == self.table.per["table"]), None)
+        times = [own] if own is not None and own["type"] in DATES else self.resolver.main_dates(self.table)
+        if owner is None or not times:
+            return False
+        time = times[0]
+        time.update(step="1d" if time["type"] == "date" else "8h", per=owner["name"])
+        for key in ("after", "hours", "weekdays"):
+            time.pop(key, None)
+        time.setdefault("start", "-1y")
+        time.setdefault("end", "today")
+        return True
+
     def place_per(self, rule: Rule, own: dict[str, Any] | None) -> bool:
         return True  # tables per parent: the dataset's concern
 
@@ -799,6 +841,23 @@ class Placer:
         except (KeyError, ValueError, TypeError, IndexError, ZeroDivisionError) as err:
             log.info("rule %s not placed: %s", rule.kind, err)
             return False
+
+
+def ref_path(tables: list[Table], start: Table, goal: Table) -> list[str] | None:
+    """The ref columns to follow from one table to another: ['subscription_id', 'plan_id']."""
+    by_name = {t.name: t for t in tables}
+    queue: list[tuple[Table, list[str]]] = [(start, [])]
+    seen = {start.name}
+    while queue:
+        table, path = queue.pop(0)
+        if table is goal:
+            return path
+        for col in table.columns:
+            nxt = by_name.get(col.get("table") or "") if col["type"] == "ref" else None
+            if nxt is not None and nxt.name not in seen and len(path) < 3:
+                seen.add(nxt.name)
+                queue.append((nxt, path + [col["name"]]))
+    return None
 
 
 def default_gap(target: dict[str, Any], other: dict[str, Any]) -> tuple[float, float]:
@@ -1076,15 +1135,17 @@ def rank_values(placer: Placer, g: dict[str, Any]) -> None:
         outcome = list(measure.get("values") or [])
         base = list(measure.get("weights") or [1.0] * len(outcome))
         cases = []
-        for v in values:
-            w = list(base)
-            tilt = 1.7 ** (levels[v] - top / 2)
-            if target == "__later__":
-                w = [round(x * tilt ** i, 4) for i, x in enumerate(w)]
-            elif target in outcome:
-                i = outcome.index(target)
-                w[i] = round(w[i] * tilt, 4)
-            cases.append({"when": v, "weights": w})
+        if target in outcome:  # the value's share rises with the level, its overall share kept
+            i = outcome.index(target)
+            shares = level_shares(base[i] / (sum(base) or 1), levels, by)
+            for v in values:
+                w = list(base)
+                share_weights(w, i, shares[v])
+                cases.append({"when": v, "weights": w})
+        else:  # "further in the funnel": later values more likely
+            for v in values:
+                tilt = 1.5 ** (levels[v] - top / 2)
+                cases.append({"when": v, "weights": [round(x * tilt ** k, 4) for k, x in enumerate(base)]})
         measure.update(depends_on=by["name"], cases=cases)
     measure.setdefault("_given", set()).add("depends")
     del ranks

@@ -1,13 +1,509 @@
-"""Datasets of several tables from a description that names several things."""
+"""Datasets of several tables: a description that names several things ("customers and their
+orders", "a library with members, books and loans", "School database: students, courses,
+enrollments with grades") becomes one table per thing, tied by refs.
+
+Which things exist, their usual fields and how they relate (an order belongs to a customer and
+has 1-5 items; a loan is of a member and a book) is knowledge in vocab.json ("entities"); what the
+description says wins: "each patient has 0-6 appointments" sets the per range, "300 students"
+a table's size, "movies (title, genre, release year)" its fields. Things whose fields must agree
+(a product's category and price, a book's author) come from real records (records.json) as
+`data` tables. The table of events (orders, loans, ratings) is the main one: the request's rows.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
+import re
+from pathlib import Path
 from typing import Any
 
+from constraints import Resolver, Table, apply_rules, assemble, money_scale, plural
+from phrases import PARENS, Item, Rule, ascii_fold, read_item, read_rules, singular, split_items
+from relations import add_relations
+from schema import snake
+
+RECORDS_PATH = Path(__file__).resolve().parent / "records.json"
+ENTITY_MARKERS = re.compile(r"(?<!\d):(?!\d)|\s-\s|\b(?:with|containing|including|has|have|of|tracking|storing|"
+                            r"covering|across)\b", re.I)
+NOT_ENTITY_HEADS = {"data", "dataset", "database", "table", "tables", "record", "system", "schema", "app", "platform",
+                    "information", "info", "details", "list", "log", "logs"}
+DEFAULT_ROWS = 100
+
+
+def load_records() -> dict[str, Any]:
+    try:
+        return json.loads(RECORDS_PATH.read_text(encoding="utf-8")).get("tables", {})
+    except (OSError, ValueError):
+        return {}
+
+
+# --- finding the things a description names ---
 
 def find_entities(designer: Any, sents: list[str]) -> list[dict[str, Any]]:
+    """The things named together in the first sentences, each with its fields and statements;
+    [] when fewer than two are named."""
+    context = set(w for s in sents for w in designer_tokens(s))
+    for sent in sents[:2]:
+        found = entity_list(designer, sent, context)
+        if found:
+            return found + implied_entities(designer, found, sents, context)
+    for sent in sents[:2]:  # "customers and their orders"
+        m = re.search(r"\b([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*)?)\s+(?:and|with)\s+(?:all\s+)?their\s+([A-Za-z][\w-]*"
+                      r"(?:\s+[A-Za-z][\w-]*)?)", sent)
+        if m:
+            a, b = entity_spec(designer, m.group(1), context), entity_spec(designer, m.group(2), context)
+            if a and b:
+                b["rules"].append(Rule("owns", target=b["noun"], other=a["noun"], text=m.group(0)))
+                return [a, b]
     return []
 
 
-def design_dataset(designer: Any, reading: Any, ctx: Any, assumptions: list[str]) -> dict[str, Any]:
-    raise NotImplementedError
+def implied_entities(designer: Any, found: list[dict[str, Any]], sents: list[str], context: set[str]) -> list[dict[str, Any]]:
+    """Things a statement names that the list did not: 'each order has 1-5 items' adds the items."""
+    known = {s["table"] for s in found}
+    extra: list[dict[str, Any]] = []
+    rules = [r for s in found for r in s["rules"]] + [r for sent in sents for r in read_rules(sent)[0]]
+    for rule in rules:
+        if rule.kind != "per":
+            continue
+        spec = entity_spec(designer, rule.target, context)
+        if spec and spec["table"] not in known:
+            known.add(spec["table"])
+            extra.append(spec)
+    return extra
+
+
+def designer_tokens(text: str) -> list[str]:
+    return [singular(t) for t in re.findall(r"[a-z0-9]+", ascii_fold(text).lower())]
+
+
+def entity_list(designer: Any, sent: str, context: set[str]) -> list[dict[str, Any]]:
+    candidates = [(m.start(), m.end()) for m in ENTITY_MARKERS.finditer(sent)] + [(0, 0)]
+    for start, end in candidates:
+        body = sent[end:]
+        raw = split_items(body)
+        if len(raw) < 2:
+            continue
+        specs = [entity_spec(designer, r, context) for r in raw]
+        found = [s for s in specs if s]
+        if len(found) >= 2 and len(found) * 5 >= len(raw) * 3:
+            seen, out = set(), []
+            for spec in found:
+                if spec["table"] not in seen:
+                    seen.add(spec["table"])
+                    out.append(spec)
+            if len(out) >= 2:
+                return out
+    return []
+
+
+def entity_spec(designer: Any, raw: str, context: set[str]) -> dict[str, Any] | None:
+    """One named thing: 'movies (title, genre, release year)', 'enrollments with grades',
+    'orders where each order has 1-5 items', 'clubs (8 locations)'."""
+    text = raw.strip()
+    fields: list[str] = []
+    rules: list[Rule] = []
+    for inner in PARENS.findall(text):
+        inner_rules, rest = read_rules(f"{text.split('(')[0].strip()} ({inner})")
+        counts = [r for r in inner_rules if r.kind == "count"]
+        if counts:
+            rules += counts
+        elif "," not in inner and len(inner.split()) <= 3 and inner.split()[-1].lower().endswith("s") and \
+                not designer.names_field(inner):
+            pass  # "shipment events (tracking scans)": another name for the thing
+        elif not re.search(r"\d+\s*%|\bthan\b", inner):
+            parts = split_items(inner)
+            if parts and all(len(p.split()) <= 5 for p in parts):
+                fields += parts
+        text = text.replace(f"({inner})", " ")
+    m = re.search(r"\b(?:with|including|having|that have|which have)\s+(.+)$", text, re.I)
+    if m:
+        fields += split_items(m.group(1))
+        text = text[:m.start()]
+    clause_rules, rest = read_rules(text)
+    rules += clause_rules
+    owns = next((r for r in clause_rules if r.kind == "owns"), None)
+    if owns and not designer_tokens(rest):  # "members belonging to a home club": the members
+        rest = owns.target
+    rest = re.sub(r"\b(?:where|which|that|who|whose)\b.*$", "", rest, flags=re.I)
+    words = [w for w in designer_tokens(rest) if w not in ("a", "an", "the", "all", "some", "their", "its", "our")]
+    words = [w for w in words if not w.isdigit()]
+    if not words or len(words) > 3 or words[-1] in NOT_ENTITY_HEADS:
+        return None
+    known = designer.vocab.entity(words, context)
+    head_raw = re.findall(r"[A-Za-z][\w'-]*", rest)
+    plural_word = bool(head_raw) and head_raw[-1].lower().endswith("s") and not head_raw[-1].lower().endswith("ss")
+    if known is None:
+        if not plural_word or designer.names_field(rest) or len(words) > 2:
+            return None
+    noun = " ".join(words)
+    table = known["table"] if known else snake(plural(noun), 40)
+    if known and len(words) > 1 and " ".join(words) not in [" ".join(designer_tokens(w)) for w in known["words"]]:
+        table = snake(plural(noun), 40)  # "class bookings": the user's own name for it
+    return {"noun": noun, "entity": known, "table": table, "fields": fields, "rules": rules, "source": raw}
+
+
+# --- designing the tables ---
+
+def design_dataset(designer: Any, reading: Any, ctx: Any, notes: list[str]) -> dict[str, Any]:
+    specs = reading.entities
+    records = load_records()
+    by_noun: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        by_noun[spec["noun"]] = spec
+        by_noun.setdefault(spec["noun"].split()[-1], spec)
+        if spec["entity"]:
+            by_noun.setdefault(spec["entity"]["id"], spec)
+    own_fields = fields_by_entity(designer, reading, specs)
+    tables: dict[str, Table] = {}
+    drafts_by_table: dict[str, list[Any]] = {}
+    for spec in specs:
+        table, drafts = entity_table_draft(designer, spec, own_fields.get(spec["table"], []), ctx, records)
+        tables[spec["table"]] = table
+        drafts_by_table[spec["table"]] = drafts
+    links = relationships(designer, specs, reading, by_noun)
+    counts = stated_counts(reading, specs, by_noun)
+    main = choose_main(specs, links, counts)
+    wire(specs, tables, links, counts, main, notes)
+    ordered = [tables[s["table"]] for s in specs]
+    resolver = Resolver(designer, ordered, ctx)
+    for spec in specs:
+        table = tables[spec["table"]]
+        if table.data is not None:
+            continue
+        money_scale(designer, table.columns, ctx)
+    for head, items, _ in reading.lists:  # "Plans: Free, Pro ($29/mo), Business ($99/mo)"
+        listed = value_list(head, items)
+        if listed:
+            place_value_list(listed, [tables[s["table"]] for s in specs if tables[s["table"]].data is None],
+                             tables[main])
+    rules = [r for r in reading.rules if r.kind not in ("per", "owns", "count")]
+    homes = rule_homes(resolver, rules, tables[main])
+    for spec in specs:
+        table = tables[spec["table"]]
+        if table.data is not None:
+            continue
+        own = [(rule, d.column) for d in drafts_by_table[spec["table"]] if d.item for rule in d.item.rules]
+        mine = [r for r in rules if homes.get(id(r)) is table] + [r for r in spec["rules"] if r.kind not in (
+            "per", "owns", "count")]
+        apply_rules(designer, resolver, table, own, mine, ctx, notes)
+        add_relations(table.columns, ctx.domain_id)
+    notes.append(f"{len(specs)} tables were made ({', '.join(s['table'] for s in specs)}); "
+                 f"the request's rows are {main}")
+    return assemble(resolver.tables, ctx, main=main)
+
+
+def fields_by_entity(designer: Any, reading: Any, specs: list[dict[str, Any]]) -> dict[str, list[Item]]:
+    """Fields the description lists for each thing: in its parentheses, after 'with', or in a
+    sentence about it ('appointments have a date, doctor, reason and a status')."""
+    out: dict[str, list[Item]] = {}
+    for spec in specs:
+        out[spec["table"]] = [read_item(f) for f in spec["fields"]]
+    entity_words = {spec["table"]: designer_tokens(spec["noun"])[-1:] for spec in specs}
+    for head, items, sentence in reading.lists:
+        head_words = designer_tokens(head)
+        at = {t: head_words.index(w[0]) for t, w in entity_words.items() if w and w[0] in head_words}
+        owner = min(at, key=at.get) if at else None  # "A shipment leaves a warehouse, has ...": the shipment
+        if owner is None and sentence == 0:
+            continue  # the sentence naming the things themselves
+        if owner is None:
+            continue
+        out[owner] = out.get(owner, []) + [it for it in items if not is_entity_item(designer, it, specs)]
+    return out
+
+
+def is_entity_item(designer: Any, item: Item, specs: list[dict[str, Any]]) -> bool:
+    words = designer_tokens(item.text)
+    return any(words and words[-1] == designer_tokens(s["noun"])[-1] for s in specs)
+
+
+def entity_table_draft(designer: Any, spec: dict[str, Any], fields: list[Item], ctx: Any,
+                       records: dict[str, Any]) -> tuple[Table, list[Any]]:
+    entity = spec["entity"] or {}
+    noun = spec["noun"].split()[-1]
+    key_name = f"{snake(noun, 30)}_id"
+    record_table = records.get(entity.get("records") or "")
+    names = [snake(ascii_fold(f.text), 40) for f in fields if f.text]
+    if record_table and covered_by_records(names, record_table):
+        return records_table(spec, record_table, key_name, names), []
+    template = [read_item(f) for f in entity.get("fields") or [f"{noun} id", "name"]]
+    items = fields if fields else template
+    ctx = copy.copy(ctx)
+    ctx.subject, ctx.entity = spec["noun"], noun   # "name" in a table of members is a member's name
+    drafts = [d for d in (designer.column(it, ctx, role_hint=noun) for it in items) if d]
+    if fields and entity.get("label"):  # the thing keeps its name beside the fields asked for
+        label = read_item(entity["label"])
+        named = {d.name for d in drafts}
+        label_draft = designer.column(label, ctx, role_hint=noun)
+        if label_draft and label_draft.name not in named and not any(d.type == "faker" and d.column.get("method") == "name"
+                                                                     for d in drafts):
+            drafts.insert(0, label_draft)
+    columns = [d.column for d in drafts if not (d.type == "id" and d.name != key_name)]
+    for col in columns:
+        if col["type"] == "faker" and col.get("entity"):
+            col.pop("entity")
+    columns = [c for c in columns if c["name"] != key_name]
+    key = {"name": key_name, "type": "id", "prefix": noun[:3].upper() + "-", "width": 5}
+    table = Table(spec["table"], [key] + dedupe_columns(columns), entity=noun)
+    return table, drafts
+
+
+def dedupe_columns(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    out = []
+    for col in columns:
+        if col["name"] in seen:
+            continue
+        seen.add(col["name"])
+        out.append(col)
+    return out
+
+
+def covered_by_records(names: list[str], record_table: dict[str, Any]) -> bool:
+    fields = record_table["fields"]
+    return all(any(re.fullmatch(pattern, n) or re.search(rf"(^|_)({pattern})($|_)", n) for pattern in fields.values())
+               for n in names if n and not n.endswith("_id"))
+
+
+def records_table(spec: dict[str, Any], record_table: dict[str, Any], key_name: str, names: list[str]) -> Table:
+    """Real records as a data table: the fields asked for (all of them when none were), keyed 1..n."""
+    fields = list(record_table["fields"])
+    if names:
+        wanted = [f for f in fields if any(re.fullmatch(record_table["fields"][f], n) or
+                                           re.search(rf"(^|_)({record_table['fields'][f]})($|_)", n) for n in names)]
+        fields = wanted or fields
+    data = [{key_name: i + 1, **{f: row.get(f) for f in fields}} for i, row in enumerate(record_table["rows"])]
+    return Table(spec["table"], [], data=data, entity=spec["noun"])
+
+
+# --- how the tables relate ---
+
+def relationships(designer: Any, specs: list[dict[str, Any]], reading: Any,
+                  by_noun: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """(child, parent) links: stated ones first ('each order has 1-5 items'), then the knowledge's."""
+    links: list[dict[str, Any]] = []
+
+    def spec_of(words: str) -> dict[str, Any] | None:
+        tokens = designer_tokens(words)
+        if not tokens:
+            return None
+        for size in (len(tokens), 1):
+            key = " ".join(tokens[-size:])
+            if key in by_noun:
+                return by_noun[key]
+        known = designer.vocab.entity(tokens)
+        return by_noun.get(known["id"]) if known else None
+
+    all_rules = list(reading.rules) + [r for s in specs for r in s["rules"]]
+    for rule in all_rules:
+        if rule.kind not in ("per", "owns"):
+            continue
+        child, parent = spec_of(rule.target), spec_of(rule.other)
+        if child is None and rule.kind == "per" and parent is not None:
+            child = next((s for s in specs if s is not parent and any(
+                r.get("to") == (parent["entity"] or {}).get("id") for r in (s["entity"] or {}).get("refs", []))), None)
+        if not child or not parent or child is parent:
+            continue
+        link = {"child": child["table"], "parent": parent["table"], "stated": True}
+        if rule.kind == "per":
+            lo, hi = rule.args["lo"], rule.args["hi"]
+            link["per"] = [lo, hi, (lo + hi) / 2]
+        else:
+            known = next((r for r in (child["entity"] or {}).get("refs", []) if r.get("to") == (parent["entity"] or {}).get("id")), {})
+            link["per"] = known.get("per") or [0, 6, 2]
+        links.append(link)
+    present = {(s["entity"] or {}).get("id"): s for s in specs if s["entity"]}
+    for spec in specs:
+        for ref in (spec["entity"] or {}).get("refs", []):
+            parent = present.get(ref["to"])
+            if parent is None or parent is spec:
+                continue
+            if any(l["child"] == spec["table"] and l["parent"] == parent["table"] and not ref.get("name") for l in links):
+                continue
+            links.append({"child": spec["table"], "parent": parent["table"], "per": ref.get("per"),
+                          "zipf": ref.get("zipf", False), "copy": ref.get("copy"), "name": ref.get("name")})
+    parents_of: dict[str, set[str]] = {}
+    for link in links:
+        parents_of.setdefault(link["child"], set()).add(link["parent"])
+    named = {(l["child"], l["parent"]): l["name"] for l in links if l.get("name")}
+    for link in links:  # a stated link takes the knowledge's name for it ("home_club_id")
+        if link.get("stated") and (link["child"], link["parent"]) in named:
+            link["name"] = named[(link["child"], link["parent"])]
+    links = [l for i, l in enumerate(links) if not any(m is not l and m["child"] == l["child"] and m["parent"] == l["parent"]
+                                                       and m.get("name") == l.get("name") and m.get("stated")
+                                                       and not l.get("stated") for m in links)]
+    links = [l for l in links if l.get("stated") or l.get("name") or not any(  # an invoice's account is its subscription's
+        l["parent"] in parents_of.get(q, set()) for q in parents_of.get(l["child"], set()) if q != l["parent"])]
+    linked = {l["child"] for l in links} | {l["parent"] for l in links}
+    for i, spec in enumerate(specs):  # things the knowledge does not relate: the last one refers to the others
+        if spec["table"] not in linked and i == len(specs) - 1:
+            for other in specs[:-1]:
+                links.append({"child": spec["table"], "parent": other["table"], "per": None})
+        elif spec["table"] not in linked:
+            last = specs[-1]
+            links.append({"child": last["table"], "parent": spec["table"], "per": None})
+    for rule in all_rules:  # "popular movies get many more ratings": a few rows are picked often
+        if rule.kind == "popular":
+            child, parent = spec_of(rule.target), spec_of(rule.other)
+            for link in links:
+                if child and parent and link["child"] == child["table"] and link["parent"] == parent["table"]:
+                    link["zipf"] = True
+    return links
+
+
+def stated_counts(reading: Any, specs: list[dict[str, Any]], by_noun: dict[str, dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for rule in list(reading.rules) + [r for s in specs for r in s["rules"]]:
+        if rule.kind != "count":
+            continue
+        for word in [rule.target, rule.args.get("alias") or ""]:
+            tokens = designer_tokens(word)
+            spec = by_noun.get(" ".join(tokens)) or (by_noun.get(tokens[-1]) if tokens else None)
+            if spec:
+                counts[spec["table"]] = int(rule.args["n"])
+                break
+        else:
+            for spec in specs:  # "clubs (8 locations)": the count follows its table
+                if rule in spec["rules"]:
+                    counts[spec["table"]] = int(rule.args["n"])
+    return counts
+
+
+def choose_main(specs: list[dict[str, Any]], links: list[dict[str, Any]], counts: dict[str, int]) -> str:
+    """The table whose rows the request counts: an event that nothing else hangs from, else the
+    last thing named; never one whose size the description states."""
+    parents = {l["parent"] for l in links}
+    children = {l["child"] for l in links}
+
+    def score(i_spec: tuple[int, dict[str, Any]]) -> tuple:
+        i, spec = i_spec
+        t = spec["table"]
+        event = bool((spec["entity"] or {}).get("event"))
+        return (t not in counts, t in children, event, t not in parents, i)
+    return max(enumerate(specs), key=score)[1]["table"]
+
+
+def wire(specs: list[dict[str, Any]], tables: dict[str, Table], links: list[dict[str, Any]], counts: dict[str, int],
+         main: str, notes: list[str]) -> None:
+    """Refs, `per` parents and sizes on the tables."""
+    owner: dict[str, str] = {}
+    for link in links:
+        child, parent = tables[link["child"]], tables[link["parent"]]
+        if child.data is not None:
+            continue
+        parent_key = parent_key_name(parent)
+        name = link.get("name") or parent_key
+        if child.col(name) is not None and child.col(name)["type"] == "ref":
+            continue
+        existing = child.col(name)
+        col = {"name": name, "type": "ref", "table": parent.name}
+        if link.get("zipf"):
+            col["distribution"] = "zipf"
+        if existing is not None:
+            existing.clear()
+            existing.update(col)
+        else:
+            position = 1 if child.columns and child.columns[0]["type"] == "id" else 0
+            child.columns.insert(position, col)
+        per = link.get("per")
+        if per and link["child"] not in owner and parent.data is None and link["parent"] not in counts:
+            owner[link["child"]] = link["parent"]
+            lo, hi = int(per[0]), int(per[1])
+            mean = float(per[2]) if len(per) > 2 else (lo + hi) / 2
+            child.per = {"table": parent.name, "min": lo, "max": max(hi, lo), "mean": min(max(mean, lo), max(hi, lo))}
+            child.columns.remove(child.col(name))
+            child.columns.insert(1, col)
+        for target, source in (link.get("copy") or {}).items():  # "unit_price" of an item is its product's price
+            field = parent_field(parent, source)
+            target_col = child.col(target)
+            if field and target_col is not None and target_col["type"] in ("int", "float"):
+                keep = {k: v for k, v in target_col.items() if k in ("name", "description", "_given", "_words")}
+                target_col.clear()
+                target_col.update(keep, type="formula", expr=f"{name}.{field}")
+    for spec in specs:
+        table = tables[spec["table"]]
+        if table.data is not None or table.per is not None:
+            continue
+        if table.name == main:
+            continue
+        table.rows = counts.get(table.name) or (spec["entity"] or {}).get("rows") or DEFAULT_ROWS
+    for name, n in counts.items():
+        if tables[name].per is not None:
+            notes.append(f"{n} {name} were asked for, but {name} are made per their parent")
+
+
+def parent_key_name(table: Table) -> str:
+    if table.data is not None:
+        return next(iter(table.data[0]))
+    key = table.key()
+    return key["name"] if key else f"{table.name}_id"
+
+
+def parent_field(table: Table, source: str) -> str | None:
+    if table.data is not None:
+        fields = list(table.data[0])
+        return next((f for f in fields if f == source or f.endswith("_" + source) or source in f), None)
+    col = next((c for c in table.columns if c["name"] == source or c["name"].endswith("_" + source)), None)
+    return col["name"] if col else None
+
+
+MONEY_IN = re.compile(r"[$€£¥₹]\s?(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:usd|eur|gbp|dollars?|euros?|/\s*mo|per month|a month)",
+                      re.I)
+
+
+def value_list(head: str, items: list[Item]) -> tuple[str, list[str], list[float]] | None:
+    """A list of values with prices: the field, its values and each one's amount (free ones 0)."""
+    words = [w for w in designer_tokens(head) if w not in ("our", "the", "available", "three", "two", "four")]
+    if not words or len(words) > 2 or not items:
+        return None
+    amounts = [MONEY_IN.search(it.source) for it in items]
+    if sum(1 for a in amounts if a) * 2 < len(items) or any(len(it.text.split()) > 3 for it in items):
+        return None
+    values = [it.text.strip() for it in items]
+    prices = [float(a.group(1) or a.group(2)) if a else 0.0 for a in amounts]
+    return snake(words[-1], 40), values, prices
+
+
+def place_value_list(listed: tuple[str, list[str], list[float]], tables: list[Table], main: Table) -> None:
+    """The field takes the listed values, and a price column beside it follows each value."""
+    field, values, prices = listed
+    home, col = None, None
+    for table in tables:
+        col = next((c for c in table.columns if c["name"] == field or c["name"].startswith(field + "_")
+                    and c["type"] == "choice"), None)
+        if col is not None:
+            home = table
+            break
+    if home is None:
+        home = main
+        col = {"name": field, "type": "choice", "values": values}
+        home.columns.append(col)
+    col.clear()
+    col.update(name=field, type="choice", values=values, _given={"values"}, _words=field)
+    expr = "0"
+    for value, price in zip(values, prices):
+        if price:
+            expr = f"if({field} == '{value.replace(chr(39), '')}', {price:g}, {expr})"
+    price_col = {"name": f"{field}_price", "type": "formula", "expr": expr, "_words": f"{field} price"}
+    home.columns.insert(home.columns.index(col) + 1, price_col)
+
+
+def rule_homes(resolver: Resolver, rules: list[Rule], main: Table) -> dict[int, Table]:
+    """Each statement goes to the table whose columns it mentions, the main one when unsure."""
+    homes: dict[int, Table] = {}
+    for rule in rules:
+        best, best_score = main, 0.0
+        for mention in (rule.target, rule.other):
+            if not mention:
+                continue
+            hit = resolver.find(mention)
+            if hit and hit.score > best_score and hit.table.data is None:
+                best, best_score = hit.table, hit.score
+        if rule.kind in ("step", "sorted") and rule.target:
+            words = designer_tokens(rule.target)
+            table = next((t for t in resolver.tables if t.entity and designer_tokens(t.entity)[-1:] == words[-1:]), None)
+            if table is not None:
+                best = table
+        homes[id(rule)] = best
+    return homes

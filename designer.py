@@ -88,7 +88,7 @@ class Draft:
 
 # --- words ---
 
-LIST_START = re.compile(r":|\s-\s|\b(?:with|containing|including|includes|having|that has|that have|which has|"
+LIST_START = re.compile(r"(?<!\d):(?!\d)|\s-\s|\b(?:with|containing|including|includes|having|that has|that have|which has|"
                         r"has|have|records?|columns?|fields?|attributes?|tracking|track|capturing|captures?|showing|"
                         r"listing|consisting of|made of|comprising|storing|stores|logging|logs)\b", re.I)
 GENERIC_DATA_WORDS = {"list", "data", "dataset", "table", "record", "records", "info", "information", "detail",
@@ -113,9 +113,8 @@ ROLE_WORDS = {"doctor", "physician", "nurse", "manager", "agent", "driver", "aut
               "rep", "representative", "salesperson", "cashier", "therapist", "surgeon", "dentist", "rider",
               "member", "applicant", "candidate", "recruiter", "interviewer", "assignee", "vet", "trainer"}
 FILLER = {"in", "the", "a", "an", "e", "g", "eg"}
-VERBS = re.compile(r"\b(?:is|are|was|were|has|have|had|get|gets|should|must|will|would|can|could|fill|fills|file|"
-                   r"files|cost|costs|need|needs|leaves|belongs?|come|comes|drop|drops|end|ends|means|grows?|"
-                   r"being|there)\b", re.I)
+VERBS = re.compile(r"(?<=\s)(?:is|are|was|were|has|have|had|gets|should|must|will|would|can|could|fills|files|"
+                   r"costs|needs|leaves|belongs?|comes|drops|ends|means|grows?|being|there)\b", re.I)
 
 
 def tokens(text: str) -> list[str]:
@@ -184,10 +183,12 @@ class Vocabulary:
                     found.append(Match(concept, i, i + len(needle)))
         return found
 
-    def domain(self, words: list[str]) -> dict[str, Any] | None:
+    def domain(self, words: list[str], subject: list[str] | None = None) -> dict[str, Any] | None:
+        """The domain whose words the description uses most, those of its subject counting thrice."""
         best, best_score = None, 0
+        subject = subject or []
         for _, needles, data in self.domains:
-            score = sum(len(n) ** 2 for n in needles if find(words, n) >= 0)
+            score = sum(len(n) ** 2 * (3 if find(subject, n) >= 0 else 1) for n in needles if find(words, n) >= 0)
             if score > best_score:
                 best, best_score = data, score
         return best
@@ -199,17 +200,26 @@ class Vocabulary:
         return {}
 
     def unit_words(self) -> set[str]:
-        return {w for needles, _ in self.units for n in needles for w in n}
+        """Words that only say a unit ('kg', 'celsius'): a one-word unit, or a unit phrase's last word."""
+        words = {n[-1] for needles, _ in self.units for n in needles}
+        return words - {"of", "per", "in", "us", "day", "won", "min", "000", "100", "mercury", "pound", "year", "hour",
+                        "month", "week", "second", "minute", "square", "cubic"}
 
-    def entity(self, words: list[str]) -> dict[str, Any] | None:
-        """The kind of thing a noun phrase names ('shipment events' -> shipment_event), by its head."""
-        if not words:
+    def entity(self, words: list[str], context: set[str] | None = None) -> dict[str, Any] | None:
+        """The kind of thing a noun phrase names ('shipment events' -> shipment_event), by its head;
+        of several kinds with those words, the one whose companions the context names."""
+        found = self.entity_candidates(words)
+        if not found:
             return None
-        best, size = None, 0
-        for needle, entity in self.entity_index.get(words[-1], ()):
-            if len(needle) <= len(words) and words[-len(needle):] == needle and len(needle) > size:
-                best, size = entity, len(needle)
-        return best
+        context = context or set()
+        return max(found, key=lambda ne: (len(ne[0]), bool(set(ne[1].get("with") or []) & context),
+                                          not ne[1].get("with")))[1]
+
+    def entity_candidates(self, words: list[str]) -> list[tuple[list[str], dict[str, Any]]]:
+        if not words:
+            return []
+        return [(needle, entity) for needle, entity in self.entity_index.get(words[-1], ())
+                if len(needle) <= len(words) and words[-len(needle):] == needle]
 
 
 # --- drafting a column from an item ---
@@ -262,7 +272,11 @@ FALLBACK_COLUMN = {"type": "faker", "method": "word"}
 GENERIC_TABLE = ["id", "name", "email", "city", "created at", "amount", "status"]
 NUMERIC_TYPES = ("int", "float")
 TEXT_METHODS = {"paragraph", "text", "sentence"}
-PARTICIPLE = re.compile(r"(?<!spe)(?<!ne)(?<!se)(?<!fe)(?<!hundr)[a-z]{3,}ed$", re.I)
+PARTICIPLE = re.compile(r"(?<!spe)(?<!ne)(?<!se)(?<!fe)(?<!hundr)[a-z]{3,}(?<!e)ed$", re.I)
+# "position applied", "item purchased": the participle says which one, the noun names the field
+OBJECT_PARTICIPLES = {"applied", "purchased", "ordered", "requested", "booked", "used", "preferred", "selected",
+                      "chosen", "visited", "watched", "played", "rented", "borrowed", "reached", "bought", "sold",
+                      "viewed", "searched", "clicked", "downloaded", "listened", "assigned", "attended", "taken"}
 COUNTED = re.compile(r"^[a-z]+(?:ies|[^s]s)\s+[a-z]+ed$", re.I)
 FLAG_PHRASE = re.compile(r"^(is|has|was|were|can|did|does|should|will|have)\s", re.I)
 
@@ -373,6 +387,7 @@ class Context:
     locale: str = "en_US"
     currency: str = "USD"
     subject: str = ""
+    entity: str = ""
 
     @property
     def domain_id(self) -> str | None:
@@ -386,6 +401,8 @@ class Reading:
     rules: list[Rule] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    lists: list[tuple[str, list[Item], int]] = field(default_factory=list)   # (words before, fields, sentence)
+    sentence_rules: list[tuple[int, Rule]] = field(default_factory=list)
 
 
 class OfflineDesigner:
@@ -424,7 +441,9 @@ class OfflineDesigner:
 
     def context(self, text: str) -> Context:
         words = tokens(text)
-        ctx = Context(text, self.vocab.domain(words))
+        first = sentences(text)[:1]
+        head = LIST_START.split(first[0])[0] if first else text
+        ctx = Context(text, self.vocab.domain(words, tokens(head)))
         ctx.locale, ctx.currency = self.locale_of(text)
         return ctx
 
@@ -461,18 +480,28 @@ class OfflineDesigner:
             if listed is not None:
                 head, items, others = listed
                 reading.items += items
-                if i == 0 or not reading.subject:
-                    reading.subject = reading.subject or head
+                reading.lists.append((head, items, i))
                 if head:
-                    rules, _ = read_rules(head)
+                    rules, head_rest = read_rules(head)
                     reading.rules += rules
+                    reading.sentence_rules += [(i, r) for r in rules]
+                    if i == 0 or not reading.subject:
+                        reading.subject = reading.subject or head_rest
                 for other in others:
                     rules, rest = read_rules(other.source)
                     reading.rules += rules
+                    reading.sentence_rules += [(i, r) for r in rules]
                     self.note_rest(rest, reading)
+                for item in items:  # how things relate, said inside a field list
+                    for rule in item.rules:
+                        if rule.kind == "sorted" and not rule.target:
+                            rule.target = item.text
+                        if rule.kind in ("per", "owns", "count", "popular", "sorted"):
+                            reading.rules.append(rule)
                 continue
             rules, rest = read_rules(sent)
             reading.rules += rules
+            reading.sentence_rules += [(i, r) for r in rules]
             if i == 0 and not reading.subject:
                 reading.subject = rest or sent
                 continue
@@ -484,7 +513,16 @@ class OfflineDesigner:
         if not reading.subject:
             reading.subject = sents[0] if sents else text
         ctx.subject = reading.subject
+        ctx.entity = self.subject_noun(reading.subject)
         return reading
+
+    def subject_noun(self, subject: str) -> str:
+        """The thing a table is about: 'Orders at a pizza restaurant' -> order."""
+        words = [w for w in tokens(subject) if w not in GENERIC_DATA_WORDS and not w.isdigit()]
+        for i in range(len(words)):
+            if self.vocab.entity(words[:i + 1][-1:]):
+                return words[i]
+        return words[0] if words else ""
 
     def note_rest(self, rest: str, reading: Reading) -> None:
         words = [w for w in tokens(rest) if w not in GENERIC_DATA_WORDS and len(w) > 2]
@@ -516,8 +554,8 @@ class OfflineDesigner:
             key = (len([f for f in fields if f.text]), len(strong), -rank)
             if enough and key > best_key:
                 others = [it for it in items if it not in fields]
-                lone = [it for it in fields if not it.text]
-                best, best_key = (head, [it for it in fields if it.text], others + lone), key
+                lone = [it for it in fields if not it.text and not it.values and not it.boolean]
+                best, best_key = (head, [it for it in fields if it not in lone], others + lone), key
         return best
 
     def is_field(self, item: Item) -> bool:
@@ -532,7 +570,8 @@ class OfflineDesigner:
         words = tokens(item.text)
         if not words:
             return bool(item.values)
-        if any(m.end == len(words) or m.size >= 2 for m in self.vocab.matches(words)):
+        core = [w for w in words if w not in self.unit_words and w not in FILLER] or words
+        if any(m.end == len(core) or m.size >= 2 for m in self.vocab.matches(core)):
             return True
         name = snake(ascii_fold(item.text))
         return any(p.search(name) for p, _ in SHAPES) or bool(item.values) or item.boolean or \
@@ -613,19 +652,28 @@ class OfflineDesigner:
         domain_id = ctx.domain_id
         core = [w for w in words if w not in self.unit_words] or words
         concept = self.pick(core, ctx.subject, domain_id) or self.pick(words, ctx.subject, domain_id)
-        if concept is None and alias:
-            concept = self.pick(tokens(alias), ctx.subject, domain_id)
+        if alias:  # "state (UF)": a short or coded other name says which concept
+            named = self.pick(tokens(alias), ctx.subject, domain_id)
+            if named and (concept is None or len(alias) <= 4 or re.search(r"\b(code|abbr|abbreviation|initials)\b", alias, re.I)):
+                concept = named
         col: dict[str, Any]
         weak = False
         if item.count_of:
             col = {"type": "int", "min": 0, "max": 200, "distribution": "lognormal", "mean": 12, "std": 15}
             if concept and concept.column.get("type") == "int":
                 col = dict(concept.column)
-        elif not COUNTED.match(item.text) and (
+        elif words[-1] in ("at", "on", "by") and len(words) >= 2 and not (concept and concept.name.endswith(
+                ("_at", "_on", "_by")) or concept and concept.column.get("type") in ("datetime", "date", "faker")):
+            col = ({"type": "datetime", "start": "-1y", "end": "today"} if words[-1] == "at" else
+                   {"type": "date", "start": "-2y", "end": "today"} if words[-1] == "on" else
+                   {"type": "faker", "method": "name"})  # "resolved at", "shipped on", "approved by"
+        elif words[-1] in OBJECT_PARTICIPLES and concept and len(words) >= 2 and concept.column.get("type") != "bool":
+            col = dict(concept.column)  # "position applied" is a position
+        elif not (COUNTED.match(item.text) and not self.covers(words, concept)) and (
                 (FLAG_PHRASE.match(item.text) and (not concept or concept.column.get("type") not in ("bool", "date", "datetime")))
                 or (PARTICIPLE.search(item.text) and len(words) <= 2 and (not concept or concept.column.get("type") == "choice"))):
             col = {"type": "bool", "p": 0.3}
-        elif COUNTED.match(item.text):  # "deliveries completed", "books borrowed"
+        elif COUNTED.match(item.text) and not self.covers(words, concept):  # "deliveries completed", "books borrowed"
             col = {"type": "int", "min": 0, "max": 500, "distribution": "lognormal", "mean": 25, "std": 30}
         elif not concept and any(w in self.unit_words for w in words):  # "diameter in mm"
             col = {"type": "float", "min": 0.1, "max": 1000, "distribution": "lognormal", "mean": 40, "std": 50, "decimals": 1}
@@ -639,6 +687,10 @@ class OfflineDesigner:
         else:
             col = dict(next((c for p, c in SHAPES if p.search(snake(ascii_fold(item.text)))), FALLBACK_COLUMN))
             weak = col == FALLBACK_COLUMN
+        if concept and concept.column.get("type") == "int" and col.get("type") == "float" and item.low is not None \
+                and item.high is not None and float(item.low).is_integer() and float(item.high).is_integer() \
+                and item.high - item.low <= 10:
+            col = dict(concept.column)  # "1-5 stars" are whole stars, whatever the domain's habit
         col = copy.deepcopy(col)
         given = set()
         if item.boolean or item.values:
@@ -646,11 +698,14 @@ class OfflineDesigner:
         if item.low is not None or item.high is not None:
             given.add("range")
         col = apply_item(col, item)
-        if item.values and not words[0:1] == ["type"] and item.text == "" and role_hint:
-            pass
-        base_name = field_name(item, col, concept) if item.text else snake(role_hint or (alias or "type"), 40)
-        if item.text == "" and item.values and any(r.kind == "whether" for r in item.rules):
-            base_name = snake((role_hint + " type") if role_hint else "type", 40)
+        if item.text:
+            base_name = field_name(item, col, concept)
+        elif alias:
+            base_name = snake(ascii_fold(alias), 40)
+        elif item.values and len(item.values) <= 3 and not any(r.kind == "whether" for r in item.rules):
+            base_name = snake("_".join(ascii_fold(str(v)) for v in item.values), 40)   # "pass/fail"
+        else:
+            base_name = snake(f"{role_hint or ctx.entity or 'record'} type", 40)
         if col.get("type") == "id" and not col.get("prefix") and not col.get("format") and base_name.endswith("_id"):
             stem = re.sub(r"[^a-z]", "", base_name[:-3].split("_")[-1])
             if len(stem) >= 2:  # "meter id" -> MET-00001: an id that reads as one
@@ -667,6 +722,10 @@ class OfflineDesigner:
         if item.currency:
             col["_currency"] = item.currency
         return Draft(col, concept.id if concept else None, weak, item)
+
+    def covers(self, words: list[str], concept: Concept | None) -> bool:
+        """Whether a concept's own words are the whole phrase ('pets allowed' is a concept)."""
+        return bool(concept) and any(needle == words for needle in concept.words)
 
     def pick(self, words: list[str], subject: str, domain_id: str | None = None) -> Concept | None:
         """The concept a phrase names: one covering its head (last) word, longest first; a generic

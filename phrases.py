@@ -148,7 +148,8 @@ def currency_of(text: str) -> str | None:
 
 # --- sentences and items ---
 
-ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|approx|vs|etc|incl|no|nr|mr|mrs|ms|dr|st|avg|est|min|max|sq|ft|ca)\.", re.I)
+ABBREVIATIONS = re.compile(r"\b(?:e\.g|i\.e|approx|vs|etc|incl|mr|mrs|ms|dr|avg|est|sq|ca|(?:no|nr)(?=\.\s*(?:\d|of\b))|"
+                           r"(?:min|max|ft|st)(?=\.\s+[a-z0-9]))\.", re.I)
 
 
 def sentences(text: str) -> list[str]:
@@ -163,7 +164,7 @@ PARENS = re.compile(r"\(([^()]*)\)")
 BETWEEN_AND = re.compile(r"\b(?:between|from)\s+\S+\s+(?:and|to)\s+\S+", re.I)
 SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\bplus\b(?!\s+(?:[$€£¥₹]?\d|tax|vat|gst))|\bas well as\b|\n)\s*", re.I)
 LEAD_WORDS = re.compile(r"^(?:(?:and|also|plus|the|a|an|their|its|his|her|each|every|with|including|of|some|"
-                        r"optional|optionally|e\.g\.|eg|whether|if|then|record|records|capture|track|store|"
+                        r"optional|optionally|e\.g\.|eg|then|record|records|capture|track|store|"
                         r"log|list)\s+)+", re.I)
 SHARED_HEADS = {"dates", "times", "timestamps", "names", "prices", "numbers", "ids", "addresses", "amounts",
                 "scores", "counts", "rates", "codes", "types", "levels", "statuses", "emails", "ratings", "fees"}
@@ -199,11 +200,18 @@ def split_items(text: str, is_field: Any = lambda words: False) -> list[str]:
     return out
 
 
+IE_PLURALS = {"movies", "cookies", "pies", "ties", "lies", "zombies", "rookies", "selfies", "calories", "brownies",
+              "goalies", "hoodies", "smoothies", "freebies", "newbies", "sorties", "aunties", "budgies", "veggies",
+              "boogies", "collies", "coolies", "eyries", "prairies", "reveries", "stymies", "birdies", "bogies"}
+
+
 def singular(word: str) -> str:
     w = word.lower()
     if w in ("species", "series", "news", "means", "analytics", "sales", "status", "gas", "bus", "lens", "address",
              "business", "class", "mass", "plus", "bonus", "campus", "census", "virus", "process", "access"):
         return w
+    if w in IE_PLURALS:
+        return w[:-1]
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes")):
@@ -330,7 +338,7 @@ class Text:
             while k < size and self.low[k] not in " ,;:()[]\"" and not self.taken[k]:
                 k += 1
             w = self.low[j:k].strip(".")
-            if w in stop or w in ("for", "in", "on", "at", "during", "among", "per", "from", "to", "within", "by"):
+            if w in stop or w in ("for", "in", "on", "at", "during", "among", "per", "from", "to", "within", "by", "or"):
                 break
             words.append((j, k))
             i = k
@@ -766,9 +774,15 @@ PER_TIME_RX = re.compile(r"\b(?:one\s+(?:row|record|reading|entry|line|sample|sn
 ADVERB_RX = re.compile(r"\b(?P<a>hourly|daily|weekly|monthly|quarterly|yearly|annually)\b", re.I)
 
 
+SORTED_RX = re.compile(r"\b(?:in|by)\s+(?:time|chronological|date|temporal)\s+order\b|\bchronologically\b", re.I)
+
+
 def read_time(t: Text, rules: list[Rule]) -> None:
     """Opening hours and time series: 'only during opening hours 11:00 to 23:00', 'one reading every
     15 minutes per meter', 'one row per campaign per day', 'invoices are monthly'."""
+    for m in list(SORTED_RX.finditer(t.low)):
+        rules.append(Rule("sorted", text=t.text[m.start():m.end()]))
+        t.take(m.start(), m.end())
     for m in list(HOURS_RX.finditer(t.low)):
         a, b = hour_of(m.group("a")), hour_of(m.group("b"))
         text = m.group(0)
@@ -1038,14 +1052,11 @@ def read_formulas(t: Text, rules: list[Rule], own: bool) -> None:
         if "field" not in kinds and "per" not in [v for k, v in tokens if k == "op"] and "pct" not in kinds:
             continue
         left, start = t.words_before(m.start(), 5, CLAUSE_BREAK)
-        target = clean_mention(left) if not own or left.strip() else ""
-        if own and not left.strip():
-            target = ""
-        if not target and not own and m.group("op").lower() == "of":
-            target = ""
+        # in a list item the words before '=' name the item's own field: they stay its name
+        target = "" if own else clean_mention(left)
         rules.append(Rule("formula", target=target, args={"tokens": tokens, "copy": len(tokens) == 1},
                           text=t.text[start:end]))
-        t.take(start if not own or left.strip() else m.start(), end)
+        t.take(m.start() if own else start, end)
     for m in list(re.finditer(r"\b(?:a|an|plus|with|incl\.?|including|includes?|add(?:ing)?|at)?\s*(?P<p>\d+(?:\.\d+)?)\s*%\s+"
                               r"(?P<what>tax|vat|gst|sales tax|service charge|service fee|tip|gratuity|discount|"
                               r"commission|fee|surcharge|markup|deposit|interest)\b", t.low)):
@@ -1294,10 +1305,8 @@ def read_comparisons(t: Text, rules: list[Rule], own: bool) -> None:
         if paren_left and not group and not time_g:
             args["threshold"] = paren_left.group(1)
         who = g_text if g_text and not time_g else lead
-        rules.append(Rule("more", target=measure, other=clean_mention(who) if not time_g or who != lead else
-                          ("" if time_g else clean_mention(who)), args=args, text=t.text[start:end]))
-        if time_g and lead and lead != who:
-            rules[-1].other = ""
+        rules.append(Rule("more", target=measure, other=clean_mention(re.sub(r"\([^()]*\)", " ", who)), args=args,
+                          text=t.text[start:end]))
         t.take(start, end)
         chain_measure = measure or chain_measure
         group = None if not group else group
@@ -1317,8 +1326,8 @@ def read_comparisons(t: Text, rules: list[Rule], own: bool) -> None:
         t.take(start, m.end())
 
 
-NULL_RX = re.compile(r"\b(?:or\s+(?:blank|empty|null|none|missing)(?:\s+(?:if|when|for)\s+(?P<c>[\w' -]+?))?|(?:blank|empty|"
-                     r"null|missing)\s+(?:if|when|for|unless)\s+(?P<c2>[\w' -]+?)|(?:if\s+any|where\s+applicable|"
+NULL_RX = re.compile(r"\b(?:or\s+(?:blank|empty|null|none|missing)(?:\s+(?:if|when|for|while)\s+(?P<c>[\w' -]+))?|(?:blank|empty|"
+                     r"null|missing)\s+(?:if|when|for|unless|while)\s+(?P<c2>[\w' -]+)|(?:if\s+any|where\s+applicable|"
                      r"when\s+applicable|if\s+applicable|optional|nullable|may\s+be\s+(?:blank|empty|missing|null)|"
                      r"can\s+be\s+(?:blank|empty|missing|null)|sometimes\s+(?:blank|empty|missing)))\b(?=[,.;)]|$|\s)", re.I)
 UNIQUE_RX = re.compile(r"\b(?:unique|distinct|no duplicates|never repeats?)\b", re.I)
@@ -1497,7 +1506,7 @@ def read_item(source: str) -> Item:
         item.count_of, text = True, count.group(1)
     item.text = re.sub(r"\s+", " ", text).strip(" .:-,")
     item.text = re.sub(r"^(?:(?:the|a|an|its|their|and|with|of|in|each|every)\s+)+", "", item.text, flags=re.I)
-    item.text = re.sub(r"\s+(?:(?:in|of|for|with|the|a|an|and|at|on|to|by|from|is|are|per)\s*)+$", "", item.text, flags=re.I)
+    item.text = re.sub(r"\s+(?:(?:in|of|for|with|the|a|an|and|to|from|is|are|per)\s*)+$", "", item.text, flags=re.I)
     return item
 
 

@@ -182,7 +182,7 @@ def line_total(columns: Columns, domain_id: str | None) -> None:
     total = find_col(columns, r"(^|_)(total|line_total|subtotal|amount|total_price|total_cost|total_amount|"
                               r"order_total)($|_)", AMOUNTS)
     price = find_col([c for c in columns if c is not total],
-                     r"(unit_price|price_per|nightly_rate|rate_per|(^|_)price$|(^|_)rate$|unit_cost)", AMOUNTS)
+                     r"(unit_price|price_per|nightly_rate|rate_per|(^|_)price$|(^|_)rate$|unit_cost)", AMOUNTS + COMPUTED)
     if qty and price and total and total is not price and not given(total, "formula", "range"):
         derive(total, f"round({qty['name']} * {price['name']}, 2)")
 
