@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import special
+from scipy import special, stats
 
 import rows
 from cells import MAX_ABS_NUMBER, MAX_DATE, MAX_DECIMALS, MIN_DATE, SECONDS_PER_DAY
@@ -57,6 +57,7 @@ RARE = 5                        # a category value seen fewer times is never wri
 OTHER = "Other"
 MIN_CASE_ROWS = 20              # a group needs this many rows for its own distribution
 MIN_ETA = 0.03                  # share of a number's variance a category must explain to drive it
+MIN_ETA_P = 1e-3                # ... and significantly so (an F test), not by chance across many groups
 MIN_ETA_GAIN = 0.05             # what a second category must add to join the first
 MIN_CRAMERS_V = 0.1             # categories this associated (and significantly so) depend on each other
 MIN_CORRELATION = 0.05          # a number joins the copula when it correlates this much with another
@@ -70,6 +71,7 @@ MAX_PAIR_COLUMNS = 40           # pair trends are scored among the first this ma
 HISTOGRAM_BINS = 20
 HISTOGRAM_BARS = 20
 LENGTH_BINS = 4                 # free text: this many length groups, each with its own Faker length
+SCHEMA_COLUMNS = 200            # the service's default MAX_COLUMNS: hidden helpers stay within it
 SEED = 20240601                 # the fit is a pure function of the sample: fixed seeds throughout
 
 NA_MARKERS = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -386,6 +388,7 @@ def object_labels(text: pd.Series) -> np.ndarray:
 
 NUMBER = r"^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 COMMA_NUMBER = r"^-?\d+(,\d+)?$"
+THOUSANDS_NUMBER = r"^-?\d{1,3}(,\d{3})*(\.\d+)?$"
 
 
 def numbers_from_text(text: pd.Series) -> np.ndarray | None:
@@ -395,9 +398,12 @@ def numbers_from_text(text: pd.Series) -> np.ndarray | None:
     if pc.any(pc.match_substring_regex(arr, r"^(0\d|\+)")).as_py():
         return None
     if not pc.all(pc.match_substring_regex(arr, NUMBER)).as_py():
-        if not pc.all(pc.match_substring_regex(arr, COMMA_NUMBER)).as_py():
+        if pc.all(pc.match_substring_regex(arr, THOUSANDS_NUMBER)).as_py():  # 1,234.5
+            arr = pc.replace_substring(arr, ",", "")
+        elif pc.all(pc.match_substring_regex(arr, COMMA_NUMBER)).as_py():  # 3,5 (a decimal comma)
+            arr = pc.replace_substring(arr, ",", ".")
+        else:
             return None
-        arr = pc.replace_substring(arr, ",", ".")
     values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
     if not np.isfinite(values).all() or (np.abs(values) > MAX_ABS_NUMBER).any():
         return None
@@ -430,7 +436,8 @@ def decimals_of(values: np.ndarray, text: pd.Series | None) -> int:
     """The digits after the point the sample writes (most cells' count, and the last digit a
     cell carries at most); from the numbers themselves for typed files."""
     if text is not None:
-        after = text.str.replace(r"[eE].*$", "", regex=True).str.replace(r"^[^.,]*[.,]?", "", regex=True)
+        point = "." if text.str.contains(".", regex=False).any() else ","
+        after = text.str.replace(r"[eE].*$", "", regex=True).str.replace(r"^[^" + point + "]*[" + point + "]?", "", regex=True)
         digits = after.str.len().to_numpy(dtype=float, na_value=0)
         if len(digits):
             return int(min(np.quantile(digits, 0.99), MAX_DECIMALS))
@@ -444,7 +451,10 @@ def dates_from_text(text: pd.Series) -> tuple[pd.Series, str | None, bool] | Non
     """Dates in the first format that reads every cell of a sample of them; between day-first
     and month-first, the one a cell settles (a day past 12), else month-first."""
     distinct = pd.Series(text.unique()[:500])
-    for fmt in TIME_FORMATS + DATE_FORMATS:
+    timed = bool(distinct.str.contains(":", regex=False).any())
+    for fmt in TIME_FORMATS if timed else DATE_FORMATS:
+        if pd.to_datetime(distinct.head(10), format=fmt, errors="coerce").isna().any():
+            continue
         parsed = pd.to_datetime(distinct, format=fmt, errors="coerce")
         if parsed.notna().all():
             full = pd.to_datetime(text, format=fmt, errors="coerce")
@@ -663,16 +673,16 @@ def words_per_char(locale: str) -> tuple[float, float]:
     return max(per_word, 2.0), max(sentence, 10.0)
 
 
-def text_columns(prof: Profile, locale: str, taken: set[str]) -> list[dict[str, Any]]:
+def text_column(prof: Profile, locale: str, helpers: Any) -> dict[str, Any]:
     """Faker text whose lengths follow the sample's: a few length groups, each drawn with its
-    own length through a hidden helper."""
+    own length through a hidden helper (one length for all when there is no room for it)."""
     cells = [v for v in prof.labels if v is not None] if prof.labels is not None else []
     lens = np.array([len(v) for v in cells], dtype=float)
     words = np.array([len(v.split()) for v in cells], dtype=float)
     if words.mean() < 1.5:
-        return [{"name": prof.name, "type": "faker", "method": "word"}]
+        return {"name": prof.name, "type": "faker", "method": "word"}
     per_word, sentence = words_per_char(locale)
-    groups = LENGTH_BINS if len(lens) >= LENGTH_BINS * MIN_CASE_ROWS else 1
+    groups = LENGTH_BINS if len(lens) >= LENGTH_BINS * MIN_CASE_ROWS and helpers.room > 0 else 1
     edges = np.quantile(lens, np.linspace(0, 1, groups + 1))
     which = np.clip(np.searchsorted(edges[1:-1], lens, side="right"), 0, groups - 1)
     specs, weights = [], []
@@ -684,11 +694,12 @@ def text_columns(prof: Profile, locale: str, taken: set[str]) -> list[dict[str, 
         weights.append(len(members))
     base = {"name": prof.name, "type": "faker"} | specs[0]
     if len(specs) == 1:
-        return [base]
-    helper = unique_name(f"{prof.name[:MAX_NAME_CHARS - 7]}_length", taken)
+        return base
+    helper = helpers.name(f"{prof.name[:MAX_NAME_CHARS - 7]}_length")
     base |= {"depends_on": helper, "cases": [{"when": i} | s for i, s in enumerate(specs) if i]}
-    return [base, {"name": helper, "type": "choice", "values": list(range(len(specs))), "weights": weights,
-                   "hidden": True}]
+    helpers.add([{"name": helper, "type": "choice", "values": list(range(len(specs))), "weights": weights,
+                  "hidden": True}])
+    return base
 
 
 def text_method(length: float, per_word: float, sentence: float) -> dict[str, Any]:
@@ -723,13 +734,35 @@ class Driver:
     expr_name: str | None = None        # how a formula reads it (None: a formula cannot)
 
 
+class Helpers:
+    """Hidden helper columns (a date's month, a combined key, a code's shape, a text's length
+    group): named apart from every other column, and no more than the schema has room for."""
+
+    def __init__(self, names: list[str]):
+        self.taken = set(names)
+        self.room = SCHEMA_COLUMNS - len(names)
+        self.columns: list[dict[str, Any]] = []
+
+    def name(self, wanted: str) -> str:
+        return unique_name(wanted[:MAX_NAME_CHARS], self.taken)
+
+    def fits(self, cols: list[dict[str, Any]]) -> bool:
+        new = [c for c in cols if not any(c["name"] == h["name"] for h in self.columns)]
+        return len(new) <= self.room
+
+    def add(self, cols: list[dict[str, Any]]) -> None:
+        for col in cols:
+            if not any(col["name"] == h["name"] for h in self.columns):
+                self.columns.append(col)
+                self.room -= 1
+
+
 def build_schema(profiles: list[Profile], idx: np.ndarray, locale: str, name: str
                  ) -> tuple[dict[str, Any], dict[str, str]]:
     """The schema of the rows `idx` of the profiled sample, and a sentence per column of what
     was learned."""
-    taken = {p.name for p in profiles}
+    helpers = Helpers([p.name for p in profiles])
     columns: dict[str, dict[str, Any]] = {}
-    helpers: list[dict[str, Any]] = []
     learned: dict[str, str] = {}
     categories: dict[str, tuple[list[Any], np.ndarray]] = {}
     for prof in profiles:
@@ -743,23 +776,21 @@ def build_schema(profiles: list[Profile], idx: np.ndarray, locale: str, name: st
         elif prof.kind == "date":
             col = date_column(prof, prof.values[idx])
         elif prof.kind == "text":
-            fixed = text_columns(prof, locale, taken)
-            col, helpers = fixed[0], helpers + fixed[1:]
+            col = text_column(prof, locale, helpers)
         elif prof.kind == "empty":
             col = {"name": prof.name, "type": "choice", "values": [""]}
             null_rate = 1.0
         else:
-            col, helpers = dict(prof.columns[0]), helpers + [dict(c) for c in prof.columns[1:]]
-            taken |= {c["name"] for c in prof.columns[1:]}
+            col = fixed_column(prof, helpers)
         if null_rate and col["type"] != "id":
             col["null_rate"] = null_rate
         columns[prof.name] = col
         learned[prof.name] = prof.note or ""
-    drivers = category_drivers(profiles, categories) + calendar_drivers(profiles, idx, taken)
-    conditioned = condition_numbers(profiles, idx, columns, drivers, helpers, taken, learned)
+    drivers = category_drivers(profiles, categories) + calendar_drivers(profiles, idx, helpers)
+    conditioned = condition_numbers(profiles, idx, columns, drivers, helpers, learned)
     link_categories(profiles, categories, columns, learned)
     schema: dict[str, Any] = {"name": name, "locale": locale,
-                              "columns": [columns[p.name] for p in profiles] + helpers}
+                              "columns": [columns[p.name] for p in profiles] + helpers.columns}
     correlations = copula(profiles, idx, columns, conditioned, learned)
     if correlations:
         schema["correlations"] = correlations
@@ -767,6 +798,23 @@ def build_schema(profiles: list[Profile], idx: np.ndarray, locale: str, name: st
         col = columns[prof.name]
         col["description"] = clip(learned[prof.name] or prof.kind, 480)
     return schema, learned
+
+
+def fixed_column(prof: Profile, helpers: Helpers) -> dict[str, Any]:
+    """An id, code or Faker column as profiled; a code of several shapes draws its shape through
+    a hidden helper when there is room for one, else keeps the most common shape."""
+    col = dict(prof.columns[0])
+    extra = [dict(c) for c in prof.columns[1:]]
+    if not extra:
+        return col
+    if not helpers.fits(extra):
+        col.pop("depends_on", None)
+        col.pop("cases", None)
+        return col
+    helper = extra[0]
+    helper["name"] = col["depends_on"] = helpers.name(helper["name"])
+    helpers.add([helper])
+    return col
 
 
 def category_column(prof: Profile, idx: np.ndarray) -> tuple[dict[str, Any], list[Any], np.ndarray]:
@@ -828,7 +876,8 @@ def number_column(prof: Profile, values: np.ndarray) -> dict[str, Any]:
     if not prof.integer:
         col["decimals"] = prof.decimals
     zeros = float(np.mean(x == 0))
-    shape = f"{'whole numbers' if prof.integer else f'numbers with {prof.decimals} decimals'} from {lo:g} to {hi:g}"
+    digits = f"{prof.decimals} decimal{'s' if prof.decimals != 1 else ''}"
+    shape = f"{'whole numbers' if prof.integer else f'numbers with {digits}'} from {lo:g} to {hi:g}"
     if zeros >= 0.05:
         shape += f", {zeros:.0%} zeros"
     prof.note = shape
@@ -873,7 +922,7 @@ def category_drivers(profiles: list[Profile], categories: dict[str, tuple[list[A
     return out
 
 
-def calendar_drivers(profiles: list[Profile], idx: np.ndarray, taken: set[str]) -> list[Driver]:
+def calendar_drivers(profiles: list[Profile], idx: np.ndarray, helpers: Helpers) -> list[Driver]:
     """The month, weekday and hour of each date column a formula can read, where the sample
     spans enough of them."""
     out = []
@@ -893,7 +942,7 @@ def calendar_drivers(profiles: list[Profile], idx: np.ndarray, taken: set[str]) 
         for part, codes, values, needed in parts:
             if span < needed:
                 continue
-            helper = unique_name(f"{prof.name[:MAX_NAME_CHARS - 8]}_{part}", taken)
+            helper = helpers.name(f"{prof.name[:MAX_NAME_CHARS - 8]}_{part}")
             out.append(Driver(helper, np.where(ok, codes, -1), values, f"the {part} of {prof.name}",
                               [{"name": helper, "type": "formula", "expr": f"{part}({prof.name})", "hidden": True}],
                               expr_name=helper))
@@ -901,7 +950,8 @@ def calendar_drivers(profiles: list[Profile], idx: np.ndarray, taken: set[str]) 
 
 
 def eta_squared(y: np.ndarray, codes: np.ndarray, groups: int) -> tuple[float, np.ndarray]:
-    """The share of y's variance between the groups with enough rows, and those groups."""
+    """The share of y's variance between the groups with enough rows (0 unless an F test finds
+    it at MIN_ETA_P), and those groups."""
     ok = codes >= 0
     counts = np.bincount(codes[ok], minlength=groups)
     big = counts >= MIN_CASE_ROWS
@@ -914,42 +964,65 @@ def eta_squared(y: np.ndarray, codes: np.ndarray, groups: int) -> tuple[float, n
         return 0.0, big
     means = np.bincount(cc, weights=yy, minlength=groups) / np.maximum(counts, 1)
     between = np.sum(counts[big] * (means[big] - yy.mean()) ** 2)
-    return float(between / total), big
+    eta = float(between / total)
+    k, n = int(big.sum()), len(yy)
+    if eta < 1 and special.fdtrc(k - 1, max(n - k, 1), eta / (k - 1) / ((1 - eta) / max(n - k, 1))) >= MIN_ETA_P:
+        return 0.0, big
+    return eta, big
 
 
 def ranks(x: np.ndarray) -> np.ndarray:
     return pd.Series(x).rank(method="average").to_numpy()
 
 
+def eta_matrix(y: np.ndarray, present: np.ndarray, driver: Driver) -> np.ndarray:
+    """eta_squared() of one driver for many columns at once (rows x columns of values, and
+    whether each is present)."""
+    k = len(driver.values)
+    ok = driver.codes >= 0
+    onehot = np.zeros((len(y), k))
+    onehot[np.flatnonzero(ok), driver.codes[ok]] = 1.0
+    counts = onehot.T @ present                      # groups x columns
+    sums = onehot.T @ (y * present)
+    squares = onehot.T @ (y * y * present)
+    big = counts >= MIN_CASE_ROWS
+    n = np.where(big, counts, 0).sum(0)
+    total_sum = np.where(big, sums, 0).sum(0)
+    mean = total_sum / np.maximum(n, 1)
+    total = np.where(big, squares, 0).sum(0) - n * mean ** 2
+    between = np.where(big, sums ** 2 / np.maximum(counts, 1), 0).sum(0) - n * mean ** 2
+    groups = big.sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eta = np.where((groups >= 2) & (total > 0), between / total, 0.0)
+        f = eta / np.maximum(groups - 1, 1) / ((1 - eta) / np.maximum(n - groups, 1))
+        p = np.where(eta < 1, special.fdtrc(np.maximum(groups - 1, 1), np.maximum(n - groups, 1), f), 0.0)
+    return np.where(p < MIN_ETA_P, np.clip(eta, 0, 1), 0.0)
+
+
 def condition_numbers(profiles: list[Profile], idx: np.ndarray, columns: dict[str, dict[str, Any]],
-                      drivers: list[Driver], helpers: list[dict[str, Any]], taken: set[str],
-                      learned: dict[str, str]) -> dict[str, np.ndarray]:
+                      drivers: list[Driver], helpers: Helpers, learned: dict[str, str]) -> dict[str, np.ndarray]:
     """Each number drawn per value of the category that moves it most (and of a second one,
     when together they explain clearly more): per-case quantiles. Returns, per conditioned
     number, the case index of each row (-1: the column's own distribution)."""
     out: dict[str, np.ndarray] = {}
-    used_helpers: dict[str, dict[str, Any]] = {}
-    for prof in profiles:
-        if prof.kind != "number" or not drivers:
-            continue
+    numbers = [p for p in profiles if p.kind == "number" and (~np.isnan(p.values[idx])).sum() >= 2 * MIN_CASE_ROWS]
+    if not numbers or not drivers:
+        return out
+    present = np.column_stack([~np.isnan(p.values[idx]) for p in numbers])
+    y_all = np.column_stack([np.where(ok, ranks(np.where(ok, p.values[idx], 0)), 0.0)
+                             for p, ok in zip(numbers, present.T)])
+    etas = np.vstack([eta_matrix(y_all, present, d) for d in drivers])   # drivers x numbers
+    for j, prof in enumerate(numbers):
         values = prof.values[idx]
-        ok = ~np.isnan(values)
-        if ok.sum() < 2 * MIN_CASE_ROWS:
+        ok = present[:, j]
+        y = y_all[:, j]
+        scored = sorted(((float(etas[i, j]), d) for i, d in enumerate(drivers) if helpers.fits(d.helpers)),
+                        key=lambda t: -t[0])
+        if not scored or scored[0][0] < MIN_ETA:
             continue
-        y = np.zeros(len(values))
-        y[ok] = ranks(values[ok])
-        scored = []
-        for d in drivers:
-            codes = np.where(ok, d.codes, -1)
-            eta, _ = eta_squared(y, codes, len(d.values))
-            scored.append((eta, d))
-        scored.sort(key=lambda t: -t[0])
-        best_eta, best = scored[0]
-        if best_eta < MIN_ETA:
-            continue
-        driver = best
-        pair = best_pair(y, ok, best, best_eta, [d for _, d in scored[1:4]], taken)
-        if pair is not None:
+        best_eta, driver = scored[0]
+        pair = best_pair(y, ok, driver, best_eta, [d for _, d in scored[1:4]], helpers)
+        if pair is not None and helpers.fits(pair.helpers):
             driver = pair
         codes = np.where(ok, driver.codes, -1)
         counts = np.bincount(codes[codes >= 0], minlength=len(driver.values))
@@ -963,10 +1036,7 @@ def condition_numbers(profiles: list[Profile], idx: np.ndarray, columns: dict[st
             case: dict[str, Any] = {"when": driver.values[g], "quantiles": number_quantiles(prof, x, CASE_QUANTILES)}
             cases.append(case)
         col |= {"depends_on": driver.name, "cases": cases}
-        for helper in driver.helpers:
-            if helper["name"] not in used_helpers:
-                used_helpers[helper["name"]] = helper
-                helpers.append(helper)
+        helpers.add(driver.helpers)
         in_case = np.isin(codes, big)
         out[prof.name] = np.where(in_case, codes, -1)
         prof.note = (prof.note or "") + f"; drawn per value of {driver.label}"
@@ -975,7 +1045,7 @@ def condition_numbers(profiles: list[Profile], idx: np.ndarray, columns: dict[st
 
 
 def best_pair(y: np.ndarray, ok: np.ndarray, first: Driver, eta: float, others: list[Driver],
-              taken: set[str]) -> Driver | None:
+              helpers: Helpers) -> Driver | None:
     """Two categories together (species and sex), as one key made by a hidden formula."""
     if first.expr_name is None:
         return None
@@ -992,7 +1062,7 @@ def best_pair(y: np.ndarray, ok: np.ndarray, first: Driver, eta: float, others: 
     if best is None:
         return None
     _, other, pair = best
-    pair.name = pair.expr_name = unique_name(f"{first.name[:28]}_{other.name[:28]}_key", taken)
+    pair.name = pair.expr_name = helpers.name(f"{first.name[:28]}_{other.name[:28]}_key")
     pair.helpers = first.helpers + other.helpers + [
         {"name": pair.name, "type": "formula", "hidden": True,
          "expr": f'str({first.expr_name}) + "|" + str({other.expr_name})'}]
@@ -1083,8 +1153,7 @@ def association(table: np.ndarray) -> tuple[float, float, bool]:
     nz = table > 0
     mi = float(np.sum(table[nz] / n * np.log(table[nz] * n / np.outer(rows_, cols_)[nz])))
     dof = (table.shape[0] - 1) * (table.shape[1] - 1)
-    from scipy.stats import chi2 as chi2_dist
-    return mi, v, bool(chi2_dist.sf(chi2, dof) < 1e-3)
+    return mi, v, bool(stats.chi2.sf(chi2, dof) < 1e-3)
 
 
 def normal_scores(x: np.ndarray, groups: np.ndarray | None) -> np.ndarray:

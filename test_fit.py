@@ -317,6 +317,39 @@ def test_missing_markers_and_day_first_dates():
     assert label["null_rate"] == pytest.approx(8 / 36, abs=1e-3)
 
 
+def test_names_the_schema_language_refuses_are_renamed_and_said():
+    text = "Sepal.Length,=total,price,price\n" + "".join(f"{i % 7}.{i % 10},{i},\"1,{i:03d}.50\",{i}\n"
+                                                          for i in range(40))
+    fitted = fit.fit_sample(text.encode(), "iris.csv")
+    names = [c["name"] for c in fitted.schema["columns"]]
+    assert names == ["Sepal_Length", "total", "price", "price_1"]  # a repeated name gets a number
+    assert len(fitted.report["notes"]) >= 3 and "Sepal.Length" in " ".join(fitted.report["notes"])
+    price = fitted.schema["columns"][2]
+    assert price["type"] == "float" and price["min"] == 1000.5 and price["decimals"] == 2  # 1,000.50 is a number
+
+
+def test_hundreds_of_columns_fit_with_helpers_within_the_column_limit(client):
+    rng = np.random.default_rng(9)
+    n = 600
+    cols = {}
+    for i in range(50):
+        cols[f"n{i}"] = np.round(rng.gamma(2, 10, n), 1)
+        cols[f"c{i}"] = rng.choice(["a", "b", "c"], n)
+        cols[f"d{i}"] = (pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D")).strftime("%Y-%m-%d")
+    for i in range(30):  # codes of two shapes: each would like a helper (180 columns in all)
+        cols[f"code{i}"] = [f"X{v}" if v % 2 else f"Y{v:03d}Z" for v in rng.integers(10, 999, n)]
+    frame = pd.DataFrame(cols)
+    for i in range(0, 50, 3):
+        frame[f"n{i}"] += np.where(frame[f"c{i}"] == "a", 50, 0)  # a category moves a number
+    resp = client.post("/fit", files={"sample": ("wide.csv", csv_bytes(frame), "text/csv")})
+    assert resp.status_code == 200, resp.text[:300]
+    schema = resp.json()["schema"]
+    assert [c["name"] for c in schema["columns"] if not c.get("hidden")] == list(frame.columns)
+    assert len(schema["columns"]) <= 200
+    assert sum(1 for c in schema["columns"] if c.get("depends_on", "").startswith("c")) >= 15
+    assert sum(1 for c in schema["columns"] if c.get("hidden")) == 200 - 180
+
+
 # --- bad files: a 422 naming the problem, nothing cached ---
 
 BAD_FILES = {
