@@ -1182,6 +1182,7 @@ class TableBuilder:
         self.specs: dict[str, dict[str, Any]] = {}       # column -> engine column (without name)
         self.wraps: dict[str, str] = {}                  # column -> formula over "{raw}"
         self.raw_extra: dict[str, dict[str, Any]] = {}   # column -> fields for its hidden raw column
+        self.defaults: dict[str, float] = {}            # number columns -> their DEFAULT, a share of the rows
         self.taken = {c.name for c in table.columns}
 
     def where(self, col: SqlColumn) -> str:
@@ -1655,6 +1656,7 @@ class TableBuilder:
         if kind in ("int", "float") and isinstance(value, (int, float)) and not isinstance(value, bool):
             if spec["min"] <= value <= spec["max"] and not spec.get("unique"):
                 self.wraps[col.name] = f"if(uniform(0, 1) < {DEFAULT_SHARE}, {clean(value)}, {{raw}})"
+                self.defaults[col.name] = value
             return
         if kind in ("faker", "pattern") and isinstance(value, str) and formula_name_ok(col.name):
             limit = spec.get("max_length") or MAX_LENGTH
@@ -1675,6 +1677,8 @@ class TableBuilder:
             return
         if col.name in self.wraps or not formula_name_ok(col.name):
             raise self.cannot(col, f"CHECK ({clip(rule.texts[0], 120)})", "this exclusion is not supported here")
+        unique_step = self.cannot(col, f"CHECK ({clip(rule.texts[0], 120)})", "an excluded value a UNIQUE column "
+                                  "could take is not supported")
         if kind in ("int", "float") and all(isinstance(v, (int, float)) for v in excluded):
             step = 1 if kind == "int" else 10.0 ** -spec.get("decimals", 2)
             lo, hi = spec["min"], spec["max"]
@@ -1686,6 +1690,8 @@ class TableBuilder:
             elif len(bad) == 1 and bad[0] == hi and hi - step >= lo:
                 spec["max"] = clean(hi - step)
             elif len(bad) == 1:
+                if spec.get("unique"):
+                    raise unique_step
                 self.wraps[col.name] = f"if({{raw}} == {clean(bad[0])}, {clean(bad[0] + step)}, {{raw}})"
                 if bad[0] + step > hi:
                     self.wraps[col.name] = f"if({{raw}} == {clean(bad[0])}, {clean(bad[0] - step)}, {{raw}})"
@@ -1699,6 +1705,8 @@ class TableBuilder:
         if kind in ("faker", "pattern") and all(isinstance(v, str) for v in excluded):
             if kind == "pattern" and not any(pattern_can_make(spec["pattern"], v) for v in excluded):
                 return
+            if spec.get("unique"):
+                raise unique_step
             words = ", ".join(quote_text(v) for v in excluded)
             lead = "y" if any(v.startswith("x") for v in excluded) else "x"
             self.wraps[col.name] = f"if({{raw}} in ({words},), {quote_text(lead)} + {{raw}}, {{raw}})"
@@ -1877,6 +1885,9 @@ class TableBuilder:
         if "mean" in other and not other["min"] <= other["mean"] <= other["max"]:
             other.pop("mean")
             other.pop("std", None)
+        default = self.defaults.get(pair.right)
+        if default is not None and not other["min"] <= default <= other["max"]:
+            del self.wraps[pair.right], self.defaults[pair.right]   # the DEFAULT no longer fits: left out
 
     # -- sizes --
 

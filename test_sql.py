@@ -119,8 +119,8 @@ STAFF_VIOLATIONS = [
     "WHERE p.project_id IS NULL",
 ]
 
-TRICKY_DDL = {  # each kept in every row, or refused
-"pgdump": """
+TRICKY_DDL = {  # DDLs whose every constraint is kept in every row
+    "pgdump": """
 CREATE TYPE public.mood AS ENUM ('sad', 'ok', 'happy');
 CREATE TABLE public.people (id integer NOT NULL, nick character varying(12), m public.mood NOT NULL,
   born date, created_at timestamp without time zone DEFAULT now() NOT NULL, score numeric(5,2));
@@ -133,7 +133,7 @@ CREATE TABLE public.visits (id integer NOT NULL, person_id integer NOT NULL, at 
 ALTER TABLE ONLY public.visits ADD CONSTRAINT visits_person_fkey FOREIGN KEY (person_id) REFERENCES public.people(id);
 CREATE UNIQUE INDEX people_nick_idx ON public.people USING btree (nick);
 """,
-"checks": """
+    "checks": """
 CREATE TABLE items (
   id SERIAL PRIMARY KEY,
   code VARCHAR(10) NOT NULL UNIQUE CHECK (code LIKE 'AB-%'),
@@ -149,7 +149,7 @@ CREATE TABLE items (
   tag VARCHAR(20) CHECK (char_length(tag) BETWEEN 2 AND 5)
 );
 """,
-"dates": """
+    "dates": """
 CREATE TABLE trips (
   id BIGSERIAL PRIMARY KEY,
   start_date DATE NOT NULL CHECK (start_date >= '2024-01-01'),
@@ -164,7 +164,7 @@ CREATE TABLE trips (
   CHECK (returned IS NULL OR returned > end_date)
 );
 """,
-"money": """
+    "money": """
 CREATE TABLE invoices (
   id INTEGER PRIMARY KEY,
   subtotal NUMERIC(10,2) NOT NULL CHECK (subtotal > 0),
@@ -177,7 +177,7 @@ CREATE TABLE invoices (
   CHECK (low <= high)
 );
 """,
-"graph": """
+    "graph": """
 CREATE TABLE countries (code CHAR(2) PRIMARY KEY, name VARCHAR(50) NOT NULL UNIQUE);
 CREATE TABLE users (id UUID PRIMARY KEY, country CHAR(2) NOT NULL REFERENCES countries(code), email VARCHAR(30) UNIQUE,
   referrer UUID REFERENCES users(id));
@@ -185,19 +185,19 @@ CREATE TABLE profiles (user_id UUID PRIMARY KEY REFERENCES users(id), bio TEXT, 
 CREATE TABLE sensors (id INT PRIMARY KEY, owner UUID REFERENCES users(id));
 CREATE TABLE readings (sensor_id INT NOT NULL REFERENCES sensors(id), taken_at TIMESTAMP NOT NULL, value REAL,
   PRIMARY KEY (sensor_id, taken_at));
-CREATE TABLE order_lines (order_no INT NOT NULL REFERENCES sensors(id), line_no INT NOT NULL, qty INT NOT NULL CHECK (qty > 0),
-  UNIQUE (order_no, line_no));
+CREATE TABLE order_lines (order_no INT NOT NULL REFERENCES sensors(id), line_no INT NOT NULL,
+  qty INT NOT NULL CHECK (qty > 0), UNIQUE (order_no, line_no));
 CREATE TABLE tags (id INT PRIMARY KEY, label VARCHAR(20) NOT NULL);
 CREATE TABLE user_tags (user_id UUID REFERENCES users(id), tag_id INT REFERENCES tags(id), note TEXT,
   PRIMARY KEY (user_id, tag_id));
 """,
-"circle": """
+    "circle": """
 CREATE TABLE teams (id SERIAL PRIMARY KEY, name TEXT NOT NULL, captain_id INT);
-CREATE TABLE players (id SERIAL PRIMARY KEY, team_id INT NOT NULL REFERENCES teams(id), mentor_id INT REFERENCES players(id),
-  level INT NOT NULL DEFAULT 1 CHECK (level BETWEEN 1 AND 10));
+CREATE TABLE players (id SERIAL PRIMARY KEY, team_id INT NOT NULL REFERENCES teams(id),
+  mentor_id INT REFERENCES players(id), level INT NOT NULL DEFAULT 1 CHECK (level BETWEEN 1 AND 10));
 ALTER TABLE teams ADD CONSTRAINT fk_captain FOREIGN KEY (captain_id) REFERENCES players(id);
 """,
-"textkey": """
+    "textkey": """
 CREATE TABLE accounts (acct VARCHAR(8) PRIMARY KEY CHECK (acct LIKE 'AC%'), owner VARCHAR(60) NOT NULL,
   balance NUMERIC(14,2) NOT NULL DEFAULT 0 CHECK (balance >= -1000));
 CREATE TABLE transfers (id SERIAL PRIMARY KEY, acct VARCHAR(8) NOT NULL REFERENCES accounts(acct),
