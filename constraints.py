@@ -169,7 +169,7 @@ def apply_item(col: dict[str, Any], item: Item) -> dict[str, Any]:
 
 # --- placing rules ---
 
-ORDER = ["item", "alias", "example", "code", "unique", "null", "percent", "dist", "window", "hours", "round", "split",
+ORDER = ["item", "alias", "examples", "example", "code", "unique", "null", "percent", "dist", "window", "hours", "round", "split",
          "share", "group_share", "formula", "percent_of", "after", "count", "step", "per", "owns", "popular",
          "more", "rank", "mode", "corr", "depends", "shift", "whether", "sorted"]
 
@@ -230,6 +230,9 @@ class Placer:
         return True
 
     def place_alias(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        return True
+
+    def place_examples(self, rule: Rule, own: dict[str, Any] | None) -> bool:
         return True
 
     def place_whether(self, rule: Rule, own: dict[str, Any] | None) -> bool:
@@ -364,7 +367,7 @@ class Placer:
                 col.pop("after", None)
                 col.setdefault("_given", set()).add("window")
             elif col is own and col["type"] not in DATES:
-                return False
+                return True  # "claims in the last 5 years": a period the count covers, not a date
         return True
 
     def place_hours(self, rule: Rule, own: dict[str, Any] | None) -> bool:
@@ -519,6 +522,7 @@ class Placer:
         used: list[dict[str, Any]] = []
         parts: list[str] = []
         pending_per = False
+        tokens = self.join_per(tokens)
         for kind, value in tokens:
             if kind == "num":
                 parts.append(value)
@@ -562,6 +566,22 @@ class Placer:
             return False
         target.setdefault("_given", set()).add("formula")
         return True
+
+    def join_per(self, tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """'rate per kWh' is one field when a column is named so, not rate times kWh."""
+        out: list[tuple[str, str]] = []
+        i = 0
+        while i < len(tokens):
+            if i + 2 < len(tokens) and tokens[i][0] == "field" and tokens[i + 1] == ("op", "per") and tokens[i + 2][0] == "field":
+                joined = f"{tokens[i][1]} per {tokens[i + 2][1]}"
+                name = snake(joined)
+                if any(c["name"] == name or c["name"].startswith(name) for c in self.columns):
+                    out.append(("field", joined))
+                    i += 3
+                    continue
+            out.append(tokens[i])
+            i += 1
+        return out
 
     def operand(self, words: str, target: dict[str, Any] | None, unit: bool = False) -> dict[str, Any] | None:
         kinds = NUMBERS + DATES + ("formula", "bool")

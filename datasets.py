@@ -86,6 +86,12 @@ def entity_list(designer: Any, sent: str, context: set[str]) -> list[dict[str, A
         if len(raw) < 2:
             continue
         specs = [entity_spec(designer, r, context) for r in raw]
+        for i in range(1, len(specs)):  # "bookings with check-in and check-out dates": both dates are its fields
+            if specs[i] is None and specs[i - 1] is not None and specs[i - 1]["fields"] and \
+                    re.search(r"\bwith\b", raw[i - 1], re.I):
+                specs[i - 1]["fields"].append(raw[i])
+                raw[i] = ""
+        raw = [r for r in raw if r]
         found = [s for s in specs if s]
         if len(found) >= 2 and len(found) * 5 >= len(raw) * 3:
             seen, out = set(), []
@@ -121,11 +127,16 @@ def entity_spec(designer: Any, raw: str, context: set[str]) -> dict[str, Any] | 
     if m:
         fields += split_items(m.group(1))
         text = text[:m.start()]
+    text = re.sub(r"\b(?:of|for|at|in|on|from|by)\s+(?:those|these|the|their|its|each|every|all)\b.*$", "", text,
+                  flags=re.I)  # "bookings of those rooms": bookings
     clause_rules, rest = read_rules(text)
     rules += clause_rules
     owns = next((r for r in clause_rules if r.kind == "owns"), None)
+    count = next((r for r in clause_rules if r.kind == "count"), None)
     if owns and not designer_tokens(rest):  # "members belonging to a home club": the members
         rest = owns.target
+    elif count and not designer_tokens(rest):  # "12 hotels": hotels, twelve of them
+        rest = count.target
     rest = re.sub(r"\b(?:where|which|that|who|whose)\b.*$", "", rest, flags=re.I)
     words = [w for w in designer_tokens(rest) if w not in ("a", "an", "the", "all", "some", "their", "its", "our")]
     words = [w for w in words if not w.isdigit()]

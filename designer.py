@@ -137,6 +137,7 @@ class Concept:
     column: dict[str, Any]
     by_domain: dict[str, dict[str, Any]]
     by_locale: dict[str, dict[str, Any]]
+    raw: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -157,7 +158,9 @@ class Vocabulary:
         self.data = data
         self.concepts = [Concept(c["id"], [tokens(w) for w in c.get("words", []) if tokens(w)],
                                  c.get("name") or snake(c["id"]), dict(c.get("column") or {}),
-                                 c.get("by_domain") or {}, c.get("by_locale") or {}) for c in data.get("concepts", [])]
+                                 c.get("by_domain") or {}, c.get("by_locale") or {},
+                                 [ascii_fold(w).lower() for w in c.get("words", []) if not w.lower().endswith("ies")])
+                         for c in data.get("concepts", [])]
         self.by_id = {c.id: c for c in self.concepts}
         self.index: dict[str, list[tuple[list[str], Concept]]] = {}
         for concept in self.concepts:
@@ -201,9 +204,8 @@ class Vocabulary:
 
     def unit_words(self) -> set[str]:
         """Words that only say a unit ('kg', 'celsius'): a one-word unit, or a unit phrase's last word."""
-        words = {n[-1] for needles, _ in self.units for n in needles}
-        return words - {"of", "per", "in", "us", "day", "won", "min", "000", "100", "mercury", "pound", "year", "hour",
-                        "month", "week", "second", "minute", "square", "cubic"}
+        words = {w for needles, _ in self.units for n in needles for w in n}
+        return words - {"of", "per", "mercury", "square", "cubic", "inches"}
 
     def entity(self, words: list[str], context: set[str] | None = None) -> dict[str, Any] | None:
         """The kind of thing a noun phrase names ('shipment events' -> shipment_event), by its head;
@@ -289,9 +291,11 @@ def merge_override(col: dict[str, Any], override: dict[str, Any]) -> dict[str, A
 
 
 def field_name(item: Item, col: dict[str, Any], concept: Concept | None) -> str:
-    """snake_case of the user's own words, singular unless it counts things ("num_likes")."""
+    """snake_case of the user's own words, singular unless it counts things ("num_likes") or the
+    word is not an English plural ("woonplaats", "apellidos" as the concept knows them)."""
     words = [w for w in re.findall(r"[A-Za-z0-9%]+(?:-[A-Za-z0-9]+)*", ascii_fold(item.text)) if w.lower() not in FILLER]
-    if words and words[-1].lower().endswith("s"):
+    own_word = concept is not None and any(words and raw.split()[-1:] == [words[-1].lower()] for raw in concept.raw)
+    if words and words[-1].lower().endswith("s") and not own_word:
         one = singular(words[-1].lower())
         wanted = concept.name if concept else ""
         if col.get("type") not in NUMERIC_TYPES or wanted in (one, snake(" ".join(words[:-1] + [one]))):
@@ -476,7 +480,10 @@ class OfflineDesigner:
         from datasets import find_entities
         reading.entities = find_entities(self, sents)
         for i, sent in enumerate(sents):
-            listed = self.list_in(sent)
+            rules, rest = read_rules(sent)
+            mostly_said = rules and len(tokens(rest)) * 3 <= len(tokens(sent)) and not (
+                i == 0 and len(sents) > 1 and not reading.subject)
+            listed = None if mostly_said else self.list_in(sent)  # a sentence of statements lists no fields
             if listed is not None:
                 head, items, others = listed
                 reading.items += items
@@ -499,7 +506,6 @@ class OfflineDesigner:
                         if rule.kind in ("per", "owns", "count", "popular", "sorted"):
                             reading.rules.append(rule)
                 continue
-            rules, rest = read_rules(sent)
             reading.rules += rules
             reading.sentence_rules += [(i, r) for r in rules]
             if i == 0 and not reading.subject:
@@ -692,6 +698,10 @@ class OfflineDesigner:
                 and item.high - item.low <= 10:
             col = dict(concept.column)  # "1-5 stars" are whole stars, whatever the domain's habit
         col = copy.deepcopy(col)
+        if item.values and any(r.kind == "examples" for r in item.rules):
+            known = self.knows_examples(item.values, concept, col, ctx)
+            if known is not None:  # "state (e.g. NSW, VIC)": the state codes, not just two of them
+                col, item = known, Item(item.text, item.source, rules=item.rules)
         given = set()
         if item.boolean or item.values:
             given.add("values")
@@ -722,6 +732,22 @@ class OfflineDesigner:
         if item.currency:
             col["_currency"] = item.currency
         return Draft(col, concept.id if concept else None, weak, item)
+
+    def knows_examples(self, examples: list[str], concept: Concept | None, col: dict[str, Any],
+                       ctx: Context) -> dict[str, Any] | None:
+        """A choice the vocabulary knows that holds the examples a description gives."""
+        wanted = {ascii_fold(e).lower() for e in examples}
+        candidates = [col] if col.get("type") == "choice" else []
+        related = [c for c in self.vocab.concepts if concept and (c is concept or set(c.id.split("_")) & set(concept.id.split("_")))]
+        for c in related:
+            variant = merge_override(dict(c.column), c.by_locale.get(ctx.locale, {}))
+            if variant.get("type") == "choice":
+                candidates.append(variant)
+        for cand in candidates:
+            values = {ascii_fold(str(v)).lower() for v in cand.get("values") or []}
+            if wanted <= values:
+                return copy.deepcopy(cand)
+        return None
 
     def covers(self, words: list[str], concept: Concept | None) -> bool:
         """Whether a concept's own words are the whole phrase ('pets allowed' is a concept)."""

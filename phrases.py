@@ -270,7 +270,8 @@ class Item:
 WORD = r"[a-z0-9][\w'\-/&+.]*"
 BOOL_SETS = [{"yes", "no"}, {"true", "false"}, {"y", "n"}, {"t", "f"}, {"1", "0"}, {"si", "no"}, {"ja", "nein"},
              {"oui", "non"}, {"sim", "nao"}]
-NOT_LISTS = {"m/s", "km/h", "kb/s", "mb/s", "w/m2", "n/a", "i/o", "s/n", "p/e", "b/w", "mg/dl", "mmol/l",
+NOT_LISTS = {"m/s", "km/h", "kb/s", "mb/s", "w/m2", "n/a", "i/o", "s/n", "p/e", "b/w", "mg/dl", "mmol/l", "g/dl", "g/l",
+             "ug/l", "mg/kg", "l/min", "bpm/min", "km/l", "per/day", "kwh/day",
              "ml/min", "l/100km", "kg/m2", "mg/l", "ug/m3", "kwh/m2", "km/l", "mi/h", "24/7", "a/c"}
 
 
@@ -453,7 +454,10 @@ WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
 PRED_VERBS = re.compile(r"^(?:(?:(?:are|is|were|was|get|gets|got|being|be|will be|end up|ends up)\s+)?(?:flagged|marked|"
                         r"labelled|labeled|tagged|classified|considered|recorded|reported|identified|coded)\s+(?:as\s+)?|"
                         r"(?:are|is|were|was|have|has|get|gets|got|end up being|end up|ends up|being|be|will be|"
-                        r"should be|would be|become|becomes|turn out|turns out|come back)\s+(?:as\s+)?)", re.I)
+                        r"should be|would be|become|becomes|turn out|turns out|come back|end with|ends with|come with|"
+                        r"comes with|include|includes|involve|involves|result in|results in|lead to|leads to|require|"
+                        r"requires|need|needs|receive|receives|use|uses|contain|contains)\s+(?:as\s+|an?\s+|the\s+)?)",
+                        re.I)
 
 
 def read_shares(t: Text, rules: list[Rule], own: bool) -> None:
@@ -1057,6 +1061,13 @@ def read_formulas(t: Text, rules: list[Rule], own: bool) -> None:
         rules.append(Rule("formula", target=target, args={"tokens": tokens, "copy": len(tokens) == 1},
                           text=t.text[start:end]))
         t.take(m.start() if own else start, end)
+    for m in list(re.finditer(r"\b(?P<what2>tax|vat|gst|sales tax|service charge|service fee|tip|gratuity|discount|"
+                              r"commission|surcharge|markup|deposit)\s+(?:of|at|is|=|rate of)?\s*(?P<p2>\d+(?:\.\d+)?)\s*%",
+                              t.low)):  # "VAT 23%", "tax at 8%"
+        if t.free(m.start(), m.end()):
+            rules.append(Rule("percent_of", target=m.group("what2"), args={"p": float(m.group("p2")) / 100},
+                              text=t.text[m.start():m.end()]))
+            t.take(m.start(), m.end())
     for m in list(re.finditer(r"\b(?:a|an|plus|with|incl\.?|including|includes?|add(?:ing)?|at)?\s*(?P<p>\d+(?:\.\d+)?)\s*%\s+"
                               r"(?P<what>tax|vat|gst|sales tax|service charge|service fee|tip|gratuity|discount|"
                               r"commission|fee|surcharge|markup|deposit|interest)\b", t.low)):
@@ -1236,15 +1247,15 @@ def read_comparisons(t: Text, rules: list[Rule], own: bool) -> None:
         # "Younger drivers (under 25) file bigger claims": the first comparative names the group
         next_comp = found[idx + 1] if idx + 1 < len(found) else None
         words_between = t.low[m.end():next_comp.start()] if next_comp else ""
-        if next_comp and group is None and len(words_between.split()) <= 7 and not than and not place and \
-                re.search(r"\b(?:are|is|get|gets|have|has|file|files|pay|pays|spend|spends|see|sees|earn|earns|make|"
-                          r"makes|take|takes|cost|costs|receive|receives|show|shows|buy|buys|use|uses|tend|"
-                          r"churn|churns|stay|stays|book|books|place|places|need|needs|default|defaults)\b",
-                          words_between):
-            subject = re.split(r"\b(?:are|is|get|gets|have|has|file|files|pay|pays|spend|spends|see|sees|earn|earns|make|"
-                               r"makes|take|takes|cost|costs|receive|receives|show|shows|buy|buys|use|uses|tend|tends|"
-                               r"churn|churns|stay|stays|book|books|place|places|need|needs|default|"
-                               r"defaults)\b", words_between)[0]
+        verbs = (r"\b(?:are|is|get|gets|have|has|file|files|pay|pays|spend|spends|see|sees|earn|earns|make|makes|take|"
+                 r"takes|cost|costs|receive|receives|show|shows|buy|buys|use|uses|tend|tends|churn|churns|stay|stays|"
+                 r"book|books|place|places|need|needs|default|defaults|drink|drinks|eat|eats|travel|travels|"
+                 r"give|gives|leave|leaves|visit|visits|watch|watches|buy|work|works|sleep|sleeps|drive|drives|"
+                 r"borrow|borrows|save|saves|generate|generates|produce|produces|consume|consumes|require|requires)\b")
+        between_words = re.sub(r"\([^()]*\)", " ", words_between).split()
+        if next_comp and group is None and 2 <= len(between_words) <= 7 and not than and not place:
+            split = re.split(verbs, words_between)
+            subject = split[0] if len(split) > 1 else " ".join(words_between.split()[:-1])
             paren = re.search(r"\(([^()]*)\)", subject)
             group = {"text": clean_mention(re.sub(r"\([^()]*\)", " ", subject)), "sign": sign, "word": comp,
                      "threshold": paren.group(1) if paren else ""}
@@ -1409,7 +1420,10 @@ def read_item(source: str) -> Item:
     item = Item(text, source.strip())
     # parentheses: a list of values, or a clause about this field ("dropoff is 5 to 90 minutes after pickup")
     for inner in PARENS.findall(text):
-        body = re.sub(r"^(?:e\.g\.|eg|i\.e\.|such as|one of|values?|options?|either)\s*:?\s*", "", inner.strip(), flags=re.I)
+        if re.match(r"^\s*(?:e\.g\.?|eg|such as|like|for example|for instance|incl\.?|including)\b", inner, re.I):
+            item.rules.append(Rule("examples", args={}))
+        body = re.sub(r"^(?:e\.g\.?|eg|i\.e\.|such as|like|for example|for instance|one of|values?|options?|either|"
+                      r"incl\.?|including)\s*:?\s*", "", inner.strip(), flags=re.I)
         parts = [i.strip(" .") for i in VALUE_SEP.split(body) if i.strip(" .")]
         looks_like_values = len(parts) >= 2 and all(len(p.split()) <= 4 for p in parts) and not any(
             re.search(r"\d+\s*(?:-|to)\s*\d+|%|\bthan\b|\bafter\b|\bbefore\b|\bmost\b|\bcheapest\b|\bsd\b|=|\bper\b|"
