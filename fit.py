@@ -129,8 +129,10 @@ def fit_sample(data: bytes, filename: str, description: str | None = None, name:
     locale = text_locale(profiles)
     schema_name = name or snake(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", filename or "")) or "sample"
     schema, learned = build_schema(profiles, np.arange(len(frame)), locale, schema_name)
-    check = load_schema(schema, max(len(schema["columns"]), 1))
-    report = make_report(profiles, schema, check, learned, total, source, notes, description)
+    report = make_report(profiles, schema, learned, total, source, notes, description)
+    if total > len(frame):
+        report["notes"].append(f"learned from {len(frame):,} random rows of {total:,}; a date series longer than "
+                               "that is learned as dates, not as a series")
     return Fitted(schema, report)
 
 
@@ -194,7 +196,8 @@ def read_binary(kind: str, read: Any) -> pd.DataFrame:
     try:
         return read()
     except Exception as err:  # a damaged file: whatever the reader raised, the user gets one sentence
-        raise fail(f"the {kind} file cannot be read ({clip(str(err).splitlines()[0] if str(err) else type(err).__name__, 120)})") from None
+        why = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise fail(f"the {kind} file cannot be read ({clip(why, 120)})") from None
 
 
 def decode_text(data: bytes) -> str:
@@ -277,7 +280,8 @@ def read_json_text(text: str) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records)
     for col in frame.columns:
         if frame[col].map(lambda v: isinstance(v, (dict, list))).any():
-            frame[col] = frame[col].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+            frame[col] = frame[col].map(
+                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
     return frame
 
 
@@ -363,7 +367,7 @@ def text_profile(name: str, source: str, text: pd.Series) -> Profile:
     if not len(present):
         return Profile(name, source, "empty", missing, note="every cell is empty")
     as_str = present
-    if set(as_str.unique()[:3]) <= {"true", "false"} and set(as_str.unique()) <= {"true", "false"}:
+    if set(as_str.unique()) <= {"true", "false"}:
         return Profile(name, source, "bool", missing, labels=object_labels(text))
     number = numbers_from_text(as_str)
     if number is not None:
@@ -437,7 +441,8 @@ def decimals_of(values: np.ndarray, text: pd.Series | None) -> int:
     cell carries at most); from the numbers themselves for typed files."""
     if text is not None:
         point = "." if text.str.contains(".", regex=False).any() else ","
-        after = text.str.replace(r"[eE].*$", "", regex=True).str.replace(r"^[^" + point + "]*[" + point + "]?", "", regex=True)
+        mantissa = text.str.replace(r"[eE].*$", "", regex=True)
+        after = mantissa.str.replace(r"^[^" + point + "]*[" + point + "]?", "", regex=True)
         digits = after.str.len().to_numpy(dtype=float, na_value=0)
         if len(digits):
             return int(min(np.quantile(digits, 0.99), MAX_DECIMALS))
@@ -504,7 +509,8 @@ def series_step(days: np.ndarray, is_datetime: bool) -> str | None:
         return f"{mode // 60}m" if mode % 60 == 0 else f"{mode}s"
     stamps = pd.to_datetime(ordered * SECONDS_PER_DAY, unit="s")
     months = np.diff(stamps.year * 12 + stamps.month)
-    if len(set(stamps.day)) == 1 and len(months) and (months == months[0]).mean() >= 0.95 and months[0] in (1, 3, 6, 12):
+    if len(set(stamps.day)) == 1 and len(months) and (months == months[0]).mean() >= 0.95 \
+            and months[0] in (1, 3, 6, 12):
         return "1y" if months[0] == 12 else f"{int(months[0])}mo"
     return None
 
@@ -600,7 +606,8 @@ def code_pattern(name: str, present: pd.Series) -> list[dict[str, Any]] | None:
     shaped = pd.Series(shapes(present), index=present.index)
     counts = shaped.value_counts()
     top = counts.head(5)
-    if top.sum() < 0.95 * len(present) or not all(("#" in s or "?" in s) and len(s) <= MAX_PATTERN_CHARS for s in top.index):
+    if top.sum() < 0.95 * len(present) \
+            or not all(("#" in s or "?" in s) and len(s) <= MAX_PATTERN_CHARS for s in top.index):
         return None
     if any(re.search(r"[a-z]", s) for s in top.index) and present.nunique() < 0.5 * len(present):
         return None
@@ -785,8 +792,8 @@ def build_schema(profiles: list[Profile], idx: np.ndarray, locale: str, name: st
         if null_rate and col["type"] != "id":
             col["null_rate"] = null_rate
         columns[prof.name] = col
-        learned[prof.name] = prof.note or ""
-    drivers = category_drivers(profiles, categories) + calendar_drivers(profiles, idx, helpers)
+        learned[prof.name] = col.pop("description", None) or prof.note
+    drivers = category_drivers(profiles, categories) + calendar_drivers(profiles, idx, helpers, learned)
     conditioned = condition_numbers(profiles, idx, columns, drivers, helpers, learned)
     link_categories(profiles, categories, columns, learned)
     schema: dict[str, Any] = {"name": name, "locale": locale,
@@ -880,8 +887,7 @@ def number_column(prof: Profile, values: np.ndarray) -> dict[str, Any]:
     shape = f"{'whole numbers' if prof.integer else f'numbers with {digits}'} from {lo:g} to {hi:g}"
     if zeros >= 0.05:
         shape += f", {zeros:.0%} zeros"
-    prof.note = shape
-    return col
+    return col | {"description": shape}
 
 
 def day_text(days: float, is_datetime: bool) -> str:
@@ -900,15 +906,13 @@ def date_column(prof: Profile, values: np.ndarray) -> dict[str, Any]:
     first, last = day_text(x.min(), False), day_text(x.max(), False)
     if prof.step:
         col |= {"start": first, "end": first, "step": prof.step}
-        prof.note = f"a regular series, one row every {prof.step}, from {first}"
-        return col
+        return col | {"description": f"a regular series, one row every {prof.step}, from {first}"}
     q = quantile_grid(x)
     if not prof.datetime:
         q = np.floor(q)
     col |= {"start": first, "end": last, "distribution": "empirical",
             "quantiles": [day_text(v, prof.datetime) for v in np.maximum.accumulate(q)]}
-    prof.note = f"{'datetimes' if prof.datetime else 'dates'} from {first} to {last}"
-    return col
+    return col | {"description": f"{'datetimes' if prof.datetime else 'dates'} from {first} to {last}"}
 
 
 def category_drivers(profiles: list[Profile], categories: dict[str, tuple[list[Any], np.ndarray]]) -> list[Driver]:
@@ -922,12 +926,18 @@ def category_drivers(profiles: list[Profile], categories: dict[str, tuple[list[A
     return out
 
 
-def calendar_drivers(profiles: list[Profile], idx: np.ndarray, helpers: Helpers) -> list[Driver]:
+def calendar_drivers(profiles: list[Profile], idx: np.ndarray, helpers: Helpers, learned: dict[str, str]
+                     ) -> list[Driver]:
     """The month, weekday and hour of each date column a formula can read, where the sample
     spans enough of them."""
     out = []
     for prof in profiles:
-        if prof.kind != "date" or not prof.identifier():
+        if prof.kind != "date":
+            continue
+        if not prof.identifier():
+            if any(p.kind == "number" for p in profiles):
+                learned[prof.name] += "; numbers cannot follow its calendar (a formula reads only names of letters, " \
+                                      "digits and _)"
             continue
         days = prof.values[idx]
         ok = ~np.isnan(days)
@@ -1039,8 +1049,7 @@ def condition_numbers(profiles: list[Profile], idx: np.ndarray, columns: dict[st
         helpers.add(driver.helpers)
         in_case = np.isin(codes, big)
         out[prof.name] = np.where(in_case, codes, -1)
-        prof.note = (prof.note or "") + f"; drawn per value of {driver.label}"
-        learned[prof.name] = prof.note
+        learned[prof.name] += f"; drawn per value of {driver.label}"
     return out
 
 
@@ -1134,9 +1143,7 @@ def link_categories(profiles: list[Profile], categories: dict[str, tuple[list[An
                 cases.append({"when": vp[g], "weights": [int(w) for w in table[g]]})
         if cases:
             columns[child] |= {"depends_on": parent, "cases": cases}
-            prof = next(p for p in profiles if p.name == child)
-            prof.note = (prof.note or "") + f"; follows {parent}"
-            learned[child] = prof.note
+            learned[child] += f"; follows {parent}"
 
 
 def association(table: np.ndarray) -> tuple[float, float, bool]:
@@ -1180,7 +1187,8 @@ def normal_scores(x: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
 
 
 def pdf(z: np.ndarray) -> np.ndarray:
-    return np.where(np.isfinite(z), np.exp(-0.5 * np.square(np.nan_to_num(z, posinf=0, neginf=0))) / math.sqrt(2 * math.pi), 0.0)
+    finite = np.nan_to_num(z, posinf=0, neginf=0)
+    return np.where(np.isfinite(z), np.exp(-0.5 * finite * finite) / math.sqrt(2 * math.pi), 0.0)
 
 
 def copula(profiles: list[Profile], idx: np.ndarray, columns: dict[str, dict[str, Any]],
@@ -1215,9 +1223,7 @@ def copula(profiles: list[Profile], idx: np.ndarray, columns: dict[str, dict[str
         return None
     matrix = nearest_correlation(rho[np.ix_(keep, keep)])
     for i in keep:
-        prof = next(p for p in profiles if p.name == names[i])
-        prof.note = (prof.note or "") + "; correlated with other numbers (Gaussian copula)"
-        learned[prof.name] = prof.note
+        learned[names[i]] += "; correlated with other numbers and dates (Gaussian copula)"
     return {"columns": [names[i] for i in keep], "matrix": matrix}
 
 
@@ -1240,19 +1246,12 @@ def nearest_correlation(m: np.ndarray) -> list[list[float]]:
 
 # --- reporting ---
 
-def synthetic_rows(schema: dict[str, Any], size: int, stepped: bool, seed: int) -> pd.DataFrame:
-    """Rows of the schema as comparable columns. A stepped series covers the sample's dates
-    only at the sample's length, so it is made in runs of that length."""
-    loaded = load_schema(schema, len(schema["columns"]) + 1)
-    want = min(max(size, REPORT_ROWS[0]), REPORT_ROWS[1]) if not stepped else max(size, REPORT_ROWS[0])
-    run = size if stepped else want
-    tables = []
-    made = 0
-    i = 0
-    while made < want:
-        tables.append(rows.main_rows(loaded, run, seed + i))
-        made += run
-        i += 1
+def synthetic_rows(schema: dict[str, Any], want: int, sample_rows: int, stepped: bool, seed: int) -> pa.Table:
+    """`want` rows of the schema (or more). A stepped series covers the sample's dates only at
+    the sample's length, so it is made in runs of that length, each with its own seed."""
+    loaded = load_schema(schema, len(schema["columns"]))
+    run = sample_rows if stepped else want
+    tables = [rows.main_rows(loaded, run, seed + i) for i in range(max(1, -(-want // run)))]
     return pa.concat_tables(tables)
 
 
@@ -1344,7 +1343,7 @@ def histogram(prof: Profile, real: np.ndarray, synth: np.ndarray) -> dict[str, A
             edges = np.arange(math.floor(lo), math.ceil(hi) + 2) - 0.5
         rc = np.histogram(np.clip(r, edges[0], edges[-1]), edges)[0]
         sc = np.histogram(np.clip(s, edges[0], edges[-1]), edges)[0]
-        shown = [day_text(e, prof.datetime) for e in edges] if prof.kind == "date" else [round(float(e), 6) for e in edges]
+        shown = [day_text(e, prof.datetime) if prof.kind == "date" else round(float(e), 6) for e in edges]
         return {"kind": "bins", "of": "length" if prof.kind in ("text", "faker") else "value", "edges": shown,
                 "real": [round(float(c) / max(len(r), 1), 4) for c in rc],
                 "synthetic": [round(float(c) / max(len(s), 1), 4) for c in sc]}
@@ -1375,15 +1374,15 @@ def bin_codes(prof: Profile, real: np.ndarray, other: np.ndarray) -> tuple[np.nd
     return label_codes(real, top, len(top)), label_codes(other, top, len(top)), len(top) + 1
 
 
-def contingency_score(a: tuple[np.ndarray, np.ndarray, int], b: tuple[np.ndarray, np.ndarray, int]) -> tuple[float, float]:
+def contingency_score(a: tuple[np.ndarray, np.ndarray, int], b: tuple[np.ndarray, np.ndarray, int]) -> float:
     """1 - total variation distance between the real and synthetic joint shares (SDMetrics'
-    ContingencySimilarity), and Cramér's V of the real table."""
+    ContingencySimilarity)."""
     def joint(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ok = (x >= 0) & (y >= 0)
         t = np.bincount(x[ok] * b[2] + y[ok], minlength=a[2] * b[2]).astype(float)
         return t / max(t.sum(), 1)
     real, synth = joint(a[0], b[0]), joint(a[1], b[1])
-    return 1 - 0.5 * float(np.abs(real - synth).sum()), 0.0
+    return 1 - 0.5 * float(np.abs(real - synth).sum())
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float | None:
@@ -1393,7 +1392,8 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float | None:
     return float(np.corrcoef(x[ok], y[ok])[0, 1])
 
 
-def pair_trends(profiles: list[Profile], real: dict[str, np.ndarray], synth: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+def pair_trends(profiles: list[Profile], real: dict[str, np.ndarray], synth: dict[str, np.ndarray]
+                ) -> list[dict[str, Any]]:
     comparable = [p for p in profiles if p.kind in ("number", "date", "category", "bool")][:MAX_PAIR_COLUMNS]
     coded = {p.name: bin_codes(p, real[p.name], synth[p.name]) for p in comparable}
     out = []
@@ -1406,7 +1406,7 @@ def pair_trends(profiles: list[Profile], real: dict[str, np.ndarray], synth: dic
                 out.append({"columns": [a.name, b.name], "metric": "correlation", "real": round(r, 4),
                             "synthetic": round(s, 4), "score": round(1 - abs(r - s) / 2, 4)})
             else:
-                score, _ = contingency_score(coded[a.name], coded[b.name])
+                score = contingency_score(coded[a.name], coded[b.name])
                 out.append({"columns": [a.name, b.name], "metric": "contingency", "score": round(score, 4)})
     return out
 
@@ -1500,7 +1500,7 @@ def privacy(profiles: list[Profile], schema: dict[str, Any], synth: dict[str, np
         return out
     schema_train, _ = build_schema(profiles, train, locale, name)
     stepped = any(p.step for p in profiles)
-    made = synthetic_rows(schema_train, min(len(train), DCR_ROWS), stepped, SEED + 1000)
+    made = synthetic_rows(schema_train, DCR_ROWS, n, stepped, SEED + 1000)
     made_view = {p.name: synthetic_view(p, made[p.name]) for p in profiles if p.name in compared}
     train_view = {k: v[train] for k, v in real.items()}
     encode = encoder([p for p in profiles if p.name in compared], train_view)
@@ -1522,21 +1522,22 @@ def privacy(profiles: list[Profile], schema: dict[str, Any], synth: dict[str, np
         "train_rows": int(len(train)), "holdout_rows": int(holdout_n),
         "verdict": "good" if ratio >= 0.8 else "check: synthetic rows sit closer to sample rows than new real rows do",
     }
-    out["how_to_read"] = ("Identical rows: synthetic rows equal to a sample row on the compared columns, next to the "
-                          "share of held-out sample rows equal to another sample row (with few columns of few values, "
-                          "repeats are natural). A second schema is fitted on 80% of the sample; its rows' distance to the closest of those "
-                          "sample rows (numbers and dates scaled to 0..1, a different category 1 apart) is compared "
-                          "with the distance of the held-out 20%. Good: a ratio of medians near 1 or above (0.8 or "
-                          "more), few synthetic rows closer than the closest 5% of held-out rows (about 0.05), and "
-                          "no more exact matches than the held-out rows have: the rows are as new as real new rows.")
+    out["how_to_read"] = (
+        "Identical rows: synthetic rows equal to a sample row on the compared columns, next to the share of "
+        "held-out sample rows equal to another sample row (with few columns of few values, repeats are natural). "
+        "A second schema is fitted on 80% of the sample; its rows' distance to the closest of those sample rows "
+        "(numbers and dates scaled to 0..1, a different category 1 apart) is compared with the distance of the "
+        "held-out 20%. Good: a ratio of medians near 1 or above (0.8 or more), few synthetic rows closer than the "
+        "closest 5% of held-out rows (about 0.05), and no more exact matches than the held-out rows have: the rows "
+        "are as new as real new rows.")
     return out
 
 
-def make_report(profiles: list[Profile], schema: dict[str, Any], loaded: Any, learned: dict[str, str], total: int,
+def make_report(profiles: list[Profile], schema: dict[str, Any], learned: dict[str, str], total: int,
                 source: dict[str, Any], notes: list[str], description: str | None) -> dict[str, Any]:
     n = profiles[0].rows if profiles else 0
     stepped = any(p.step for p in profiles)
-    made = synthetic_rows(schema, n, stepped, SEED)
+    made = synthetic_rows(schema, min(max(n, REPORT_ROWS[0]), REPORT_ROWS[1]), n, stepped, SEED)
     real = {p.name: real_view(p) for p in profiles}
     synth = {p.name: synthetic_view(p, made[p.name]) for p in profiles}
     columns = []
@@ -1565,15 +1566,13 @@ def make_report(profiles: list[Profile], schema: dict[str, Any], loaded: Any, le
             "shape": "numbers and dates: 1 - the Kolmogorov-Smirnov statistic; categories: 1 - total variation "
                      "distance of the value shares; text: 1 - KS of the lengths; codes: 1 - TVD of their shapes",
             "trend": "two numbers or dates: 1 - |correlation real - correlation synthetic| / 2 (Pearson); any pair "
-                     "with a category: contingency similarity, 1 - total variation distance between the real and synthetic shares of the "
-                     "pair's value combinations (numbers in ten bins at the real deciles, the ten most common "
-                     "values of a category and the rest)",
+                     "with a category: contingency similarity, 1 - total variation distance between the real and "
+                     "synthetic shares of the pair's value combinations (numbers in ten bins at the real deciles, "
+                     "the ten most common values of a category and the rest)",
             "score": "the mean of the column shapes' mean and the pair trends' mean",
         },
         "notes": notes + [f"values seen fewer than {RARE} times in a category are written as {OTHER!r}"],
     }
-    if total > n:
-        report["notes"].append(f"learned from {n:,} random rows of {total:,}")
     if description:
         report["description"] = clip(description, 2000)
     return report

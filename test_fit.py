@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import subprocess
 import sys
 
@@ -110,7 +109,8 @@ def ks(a, b) -> float:
     a, b = np.sort(np.asarray(a, float)), np.sort(np.asarray(b, float))
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     grid = np.concatenate([a, b])
-    return float(np.max(np.abs(np.searchsorted(a, grid, "right") / len(a) - np.searchsorted(b, grid, "right") / len(b))))
+    left, right = np.searchsorted(a, grid, "right") / len(a), np.searchsorted(b, grid, "right") / len(b)
+    return float(np.max(np.abs(left - right)))
 
 
 def tvd(a, b) -> float:
@@ -335,7 +335,8 @@ def test_hundreds_of_columns_fit_with_helpers_within_the_column_limit(client):
     for i in range(50):
         cols[f"n{i}"] = np.round(rng.gamma(2, 10, n), 1)
         cols[f"c{i}"] = rng.choice(["a", "b", "c"], n)
-        cols[f"d{i}"] = (pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D")).strftime("%Y-%m-%d")
+        cols[f"d{i}"] = (pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D")).strftime(
+            "%Y-%m-%d")
     for i in range(30):  # codes of two shapes: each would like a helper (180 columns in all)
         cols[f"code{i}"] = [f"X{v}" if v % 2 else f"Y{v:03d}Z" for v in rng.integers(10, 999, n)]
     frame = pd.DataFrame(cols)
@@ -439,7 +440,8 @@ def big_sample(n: int, seed: int = 4) -> pd.DataFrame:
     for i in range(5):
         cols[f"cat{i}"] = rng.choice([f"v{j}" for j in range(6 + i)], n)
     cols["day"] = (pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2500, n), "D")).strftime("%m/%d/%Y")
-    cols["at"] = (pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 10**8, n), "s")).strftime("%Y-%m-%d %H:%M:%S")
+    cols["at"] = (pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 10**8, n), "s")).strftime(
+        "%Y-%m-%d %H:%M:%S")
     cols["code"] = [f"AB{v:06d}" for v in rng.integers(0, 10**6, n)]
     cols["flag"] = rng.choice(["true", "false"], n)
     cols["note"] = np.where(rng.random(n) < 0.5, None, "a short note about this row")
