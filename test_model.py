@@ -393,3 +393,96 @@ def test_prompt_injection_is_made_harmless(llm_client, fake_model, description):
             assert "{{" not in json.dumps(col.get("args") or {}), col
         if col["type"] == "formula":
             assert "__" not in col["expr"] and "import" not in col["expr"], col
+
+
+# --- the whole language through the model, in strict structured output ---
+
+EVERY_FIELD_ANSWER = {
+    "name": "meter_readings", "locale": "de_DE", "main": "readings",
+    "assumptions": ["readings are every 15 minutes", "tariffs follow the German market"],
+    "tables": [
+        {"name": "tariffs", "hidden": True, "fields": ["tariff", "price_kwh"],
+         "records": [["Basis", 0.32], ["Oeko", 0.36]]},
+        {"name": "meters", "rows": 12, "hidden": True, "columns": [
+            {"name": "meter_id", "type": "id", "prefix": "M-", "width": 3},
+            {"name": "tariff", "type": "ref", "table": "tariffs"},
+            {"name": "segment", "type": "choice", "values": ["home", "business"], "weights": [80, 20]}]},
+        {"name": "readings", "per": {"table": "meters", "min": 96, "max": 96}, "columns": [
+            {"name": "meter_id", "type": "ref", "table": "meters"},
+            {"name": "read_at", "type": "datetime", "start": "2025-03-01", "end": "2025-03-02", "step": "15m",
+             "per": "meter_id"},
+            {"name": "segment", "type": "formula", "expr": "meter_id.segment", "hidden": True},
+            {"name": "kwh", "type": "float", "min": 0, "max": 50, "distribution": "lognormal", "mean": 0.3, "std": 0.2,
+             "decimals": 3, "depends_on": "segment", "cases": [{"when": "business", "mean": 4, "std": 2}]},
+            {"name": "cost", "type": "formula", "expr": "round(kwh * meter_id.tariff.price_kwh, 4)"},
+            {"name": "peak", "type": "formula", "expr": "hour(read_at) in (7, 8, 18, 19)"},
+            {"name": "alarm", "type": "bool", "p": 0.001, "depends_on": "segment", "cases": [{"when": "business", "p": 0.01}]},
+            {"name": "note", "type": "faker", "method": "sentence", "null_if": "not alarm"},
+            {"name": "visit", "type": "datetime", "start": "2025-03-01", "end": "2025-06-30", "hours": "08:00-16:00",
+             "weekdays": [1, 1, 1, 1, 1, 0, 0]}]},
+    ],
+}
+
+
+def strict_nulls(value):
+    """The answer as strict mode writes it: every field of the language present, unused ones null."""
+    models = main.strict_schema_models()
+    schema = models.model_json_schema()
+    defs = schema.get("$defs", {})
+
+    def fill(node, spec):
+        if "$ref" in spec:
+            spec = defs[spec["$ref"].split("/")[-1]]
+        if "anyOf" in spec:
+            for option in spec["anyOf"]:
+                if option.get("type") == "null":
+                    continue
+                return fill(node, option)
+        if isinstance(node, dict) and "properties" in spec:
+            return {k: fill(node.get(k), s) if k in node else None for k, s in spec["properties"].items()}
+        if isinstance(node, list) and "items" in spec:
+            return [fill(v, spec["items"]) for v in node]
+        return node
+    return fill(value, schema)
+
+
+def test_model_answer_with_every_new_field_in_strict_form(llm_client, fake_model):
+    fake_model.set(chat(strict_nulls(EVERY_FIELD_ANSWER)))
+    designed = llm_client.post("/schema", json={"description": "German smart meters, a reading every 15 minutes"})
+    assert designed.status_code == 200, designed.text[:400]
+    answer = designed.json()
+    assert answer["assumptions"] == EVERY_FIELD_ANSWER["assumptions"]
+    assert answer["schema"]["tables"][0]["data"][1] == {"tariff": "Oeko", "price_kwh": 0.36}
+    rows = llm_client.post("/generate", json={"schema": answer, "rows": 1152, "seed": 1})
+    assert rows.status_code == 200, rows.text[:400]
+    header, body = parse_csv(rows.content)
+    assert header == ["meter_id", "read_at", "kwh", "cost", "peak", "alarm", "note", "visit"]
+    assert len(body) == 1152 and len({r[0] for r in body}) == 12
+    assert response_format_type(fake_model.requests[0]) == "json_schema"
+
+
+def test_prompt_states_each_limit_a_model_can_hit():
+    prompt = main.design_prompt()
+    for limit in ("2000 characters", "-10..10", "at most 1000", "at most 64", "at most 20", "10,000",
+                  "inside min..max", "1900..2100", "Faker methods: "):
+        assert limit in prompt, limit
+    assert "email" in prompt.split("Faker methods: ")[1]
+
+
+def test_schema_breaking_a_stated_limit_gets_one_repair_quoting_the_rule(llm_client, fake_model):
+    bad = with_column(type="float", min=300, max=400, mean=175)
+    fake_model.set(chat(bad), chat(GOOD_SCHEMA))
+    answer = llm_client.post("/generate", json={"description": DESC, "rows": 5})
+    assert answer.status_code == 200 and fake_model.calls == 2
+    repair = message_text(fake_model.requests[1])
+    assert "mean 175 is outside min..max (300..400)" in repair
+
+
+def test_instruction_changes_a_schema_through_the_model(llm_client, fake_model):
+    changed = {**GOOD_SCHEMA, "columns": GOOD_SCHEMA["columns"][:3]}
+    fake_model.set(chat(changed))
+    answer = llm_client.post("/schema", json={"schema": GOOD_SCHEMA, "instruction": "keep only id, name and email"})
+    assert answer.status_code == 200
+    assert [c["name"] for c in answer.json()["schema"]["columns"]] == ["customer_id", "full_name", "email"]
+    sent = message_text(fake_model.requests[0])
+    assert "<instruction>" in sent and "keep only id, name and email" in sent and '"signup_date"' in sent
