@@ -63,3 +63,13 @@ def test_cli_rejects_bad_rows(tmp_path):
     done = run_cli(tmp_path, "generate", DESC, "--rows", "0")
     assert done.returncode != 0
     assert b"rows" in done.stderr.lower()
+
+
+def test_cli_writes_more_rows_than_the_server_limit(tmp_path):
+    schema_file = tmp_path / "one.json"
+    schema_file.write_text(json.dumps({"columns": [{"name": "n", "type": "id"}]}))
+    env = service_env(tmp_path) | {"MAX_ROWS": "1000"}
+    done = subprocess.run([sys.executable, "main.py", "generate", "--schema", str(schema_file), "--rows", "70000",
+                           "-o", str(tmp_path / "big.csv")], cwd=HERE, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert (tmp_path / "big.csv").read_text().count("\n") == 70_001

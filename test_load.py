@@ -95,3 +95,32 @@ def test_four_workers_design_each_description_at_most_once_per_process(tmp_path,
     assert twice == {}, f"designed more than once in one process: {twice}"
     print(f"workers: {sum(designed.values())} model calls for 50 descriptions "
           f"from {len({pid for pid, _ in per_process})} processes")
+
+
+@pytest.mark.slow
+def test_crowd_of_forty_clients_is_served_not_turned_away(tmp_path):
+    """400 small requests from 40 clients at once, with the default four generations at a time:
+    each waits its turn in the queue; none is refused."""
+    with uvicorn_process(tmp_path) as url:
+        warm = httpx.post(url + "/generate", json={"description": DESC, "rows": 10, "seed": 1}, timeout=60)
+        assert warm.status_code == 200
+        latencies: list[float] = []
+        statuses: list[int] = []
+        lock = threading.Lock()
+
+        def client(n):
+            with httpx.Client(base_url=url, timeout=60) as http:
+                for i in range(10):
+                    started = time.monotonic()
+                    resp = http.post("/generate", json={"description": DESC, "rows": 1000, "seed": n * 100 + i})
+                    with lock:
+                        latencies.append(time.monotonic() - started)
+                        statuses.append(resp.status_code)
+
+        with ThreadPoolExecutor(40) as pool:
+            list(pool.map(client, range(40)))
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    print(f"40 clients, 400 requests: p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
+    assert statuses.count(200) == 400, {s: statuses.count(s) for s in set(statuses)}
+    assert p99 < 1.0
