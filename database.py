@@ -458,12 +458,58 @@ class TablePlan:
             out = quote_text(as_text(values, plan.decimals), d)
         return pc.fill_null(out, "NULL")
 
-    def python_rows(self, batch: pa.Table) -> list[dict[str, Any]]:
-        """Each row as a dict of Python values the driver binds."""
+    def python_rows(self, batch: pa.Table) -> list[tuple[Any, ...]]:
+        """Each row as a tuple of Python values the driver binds, in the columns' order."""
         columns = [self.python_column(plan, values.combine_chunks())
                    for plan, values in zip(self.columns, batch.columns)]
-        names = [c.name for c in self.columns]
-        return [dict(zip(names, row)) for row in zip(*columns)]
+        return list(zip(*columns))
+
+    def insert(self, cursor: Any, batch: pa.Table, paramstyle: str) -> None:
+        """A batch through the driver itself: COPY into PostgreSQL (its text format, made
+        column-wise), executemany elsewhere."""
+        names = ", ".join(self.quote(c.name) for c in self.columns)
+        if self.dialect == "postgres":
+            with cursor.copy(f"COPY {self.quote(self.table.name)} ({names}) FROM STDIN") as copy:
+                copy.write(self.copy_text(batch))
+            return
+        rows = self.python_rows(batch)
+        marks = ", ".join(["?" if paramstyle == "qmark" else "%s"] * len(self.columns))
+        sql = f"INSERT INTO {self.quote(self.table.name)} ({names}) VALUES ({marks})"
+        for i in range(0, len(rows), ROWS_PER_EXECUTE):
+            cursor.executemany(sql, rows[i:i + ROWS_PER_EXECUTE])
+
+    def copy_text(self, batch: pa.Table) -> bytes:
+        """The rows in COPY's text format: tab between cells, \\N for empty ones, backslash escapes."""
+        if batch.num_rows == 0:
+            return b""
+        parts = []
+        for plan, values in zip(self.columns, batch.columns):
+            text = self.cell_text(plan, values.combine_chunks())
+            for old, new in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"), ("\x00", "")):
+                text = pc.replace_substring(text, old, new)
+            parts.append(pc.fill_null(text, "\\N"))
+        rows = pc.binary_join_element_wise(*parts, "\t") if len(parts) > 1 else parts[0]
+        return ("\n".join(rows.to_pylist()) + "\n").encode("utf-8")
+
+    def cell_text(self, plan: ColumnPlan, values: pa.Array) -> pa.Array:
+        """A cell as the text the column's type reads (no quotes): what COPY and SQLite are given."""
+        f, t = plan.type.family, values.type
+        if pa.types.is_null(t):
+            return pa.nulls(len(values), pa.string())
+        if f in ("int", "decimal", "float"):
+            text = number_text(values, plan.decimals, f == "int")
+            if text is not None:
+                return text
+        if f == "bool" and (pa.types.is_boolean(t) or pa.types.is_integer(t)):
+            return pc.if_else(values if pa.types.is_boolean(t) else pc.not_equal(values, 0), "t", "f")
+        if f == "date" and pa.types.is_timestamp(t):
+            return pc.strftime(pc.cast(values, pa.timestamp("s")), format="%Y-%m-%d")
+        if f == "datetime" and pa.types.is_date32(t):
+            return pc.strftime(pc.cast(values, pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+        if f == "binary":
+            return pa.array([None if v is None else "\\x" + v.encode("utf-8").hex()
+                             for v in as_text(values, plan.decimals).to_pylist()], pa.string())
+        return as_text(values, plan.decimals)
 
     def python_column(self, plan: ColumnPlan, values: pa.Array) -> list[Any]:
         f, t = plan.type.family, values.type
@@ -483,6 +529,8 @@ class TablePlan:
             return values.to_pylist()
         if f == "bool" and (pa.types.is_boolean(t) or pa.types.is_integer(t)):
             return [None if v is None else bool(v) for v in values.to_pylist()]
+        if self.dialect == "sqlite" and f in ("date", "datetime") and (pa.types.is_date32(t) or pa.types.is_timestamp(t)):
+            return self.cell_text(plan, values).to_pylist()   # ISO text, as the script writes it
         if f == "date" and (pa.types.is_date32(t) or pa.types.is_timestamp(t)):
             return [None if v is None else v.date() if isinstance(v, datetime) else v for v in values.to_pylist()]
         if f == "datetime" and (pa.types.is_date32(t) or pa.types.is_timestamp(t)):
@@ -678,13 +726,15 @@ def write_into(url: str, schema: Schema, batches: Iterator[tuple[str, pa.Table]]
                 if name.lower() not in existing:
                     current = name
                     sa_tables[name].create(conn)
-            for name, batch in batches:
-                current = name
-                rows = plans[name].python_rows(batch)
-                for i in range(0, len(rows), ROWS_PER_EXECUTE):
-                    conn.execute(sa_tables[name].insert(), rows[i:i + ROWS_PER_EXECUTE])
-                counts[name] = counts.get(name, 0) + len(rows)
-    except SQLAlchemyError as err:
+            cursor = conn.connection.driver_connection.cursor()   # in the transaction begun above
+            try:
+                for name, batch in batches:
+                    current = name
+                    plans[name].insert(cursor, batch, engine.dialect.paramstyle)
+                    counts[name] = counts.get(name, 0) + batch.num_rows
+            finally:
+                cursor.close()
+    except (SQLAlchemyError, engine.dialect.dbapi.Error) as err:
         cause = getattr(err, "orig", None) or err
         where = f" (table {current!r})" if current else ""
         raise SchemaError(f"--into {clip(shown, 200)}{where}: {scrub(str(cause), url)}; nothing was written") from None

@@ -735,6 +735,18 @@ def test_hostile_text_round_trips_through_postgres(pg):
     assert [r[0] for r in pg.query(db2, "SELECT body FROM notes ORDER BY note_id")] == got
 
 
+def test_hostile_text_through_write_into(tmp_path, pg):
+    schema = load_schema(hostile_schema(), 200)
+    names = ["x", "notes"]
+    write_into(f"sqlite:///{tmp_path / 'h.db'}", schema, dataset_batches(plan(schema, 3, 1), names))
+    with sqlite3.connect(tmp_path / "h.db") as conn:
+        assert [r[0] for r in conn.execute("SELECT body FROM notes ORDER BY note_id")] == HOSTILE
+    db = pg.new_database()
+    write_into(pg.url(db), schema, dataset_batches(plan(schema, 3, 1), names))
+    got = [r[0] for r in pg.query(db, "SELECT body FROM notes ORDER BY note_id")]
+    assert got == [t.replace("\x00", "") for t in HOSTILE]
+
+
 def mysql_unescape(literal: str) -> str:
     """MySQL's reading of a '...' literal (default sql_mode): backslash escapes and doubled quotes."""
     assert literal[0] == "'" and literal[-1] == "'"
