@@ -529,7 +529,8 @@ class TablePlan:
             return values.to_pylist()
         if f == "bool" and (pa.types.is_boolean(t) or pa.types.is_integer(t)):
             return [None if v is None else bool(v) for v in values.to_pylist()]
-        if self.dialect == "sqlite" and f in ("date", "datetime") and (pa.types.is_date32(t) or pa.types.is_timestamp(t)):
+        temporal = pa.types.is_date32(t) or pa.types.is_timestamp(t)
+        if self.dialect == "sqlite" and f in ("date", "datetime") and temporal:
             return self.cell_text(plan, values).to_pylist()   # ISO text, as the script writes it
         if f == "date" and (pa.types.is_date32(t) or pa.types.is_timestamp(t)):
             return [None if v is None else v.date() if isinstance(v, datetime) else v for v in values.to_pylist()]
