@@ -324,6 +324,7 @@ class Profile:
     datetime: bool = False
     format: str | None = None
     step: str | None = None                     # a date column that is a regular series
+    wrap: tuple[str, str] | None = None         # a number written with a sign or unit: ("$", ""), ("", " kg")
     columns: list[dict[str, Any]] = field(default_factory=list)   # id, pattern, text, faker: fixed columns
     compare: np.ndarray | None = None           # pattern: shapes; text, faker: lengths (what the report compares)
     note: str = ""
@@ -369,11 +370,19 @@ def text_profile(name: str, source: str, text: pd.Series) -> Profile:
     as_str = present
     if set(as_str.unique()) <= {"true", "false"}:
         return Profile(name, source, "bool", missing, labels=object_labels(text))
-    number = numbers_from_text(as_str)
-    if number is not None:
+    found = numbers_from_text(as_str)
+    wrap = None
+    if found is None:
+        found, wrap = wrapped_numbers(as_str)
+    if found is not None:
+        number, written = found
         values = np.full(len(text), np.nan)
         values[~missing] = number
-        return number_profile(name, source, values, as_str)
+        prof = number_profile(name, source, values, written)
+        if wrap:
+            prof.wrap = wrap
+            prof.kind = "number"
+        return prof
     if as_str.head(200).str.match(DATE_LIKE).mean() > 0.9:
         found = dates_from_text(as_str)
         if found is not None:
@@ -395,23 +404,48 @@ COMMA_NUMBER = r"^-?\d+(,\d+)?$"
 THOUSANDS_NUMBER = r"^-?\d{1,3}(,\d{3})*(\.\d+)?$"
 
 
-def numbers_from_text(text: pd.Series) -> np.ndarray | None:
-    """The numbers a text column holds, when every cell is one (a decimal comma too); codes with a
-    leading zero or sign (zip codes, phone numbers) stay text."""
+PLACEHOLDER = r"(?i)^(-+|\?+|\.|n\.?a\.?|none|missing|unknown|x)$"
+PREFIX = r"^([$€£¥₹] ?|[A-Z]{3} )?$"
+SUFFIX = r"^( ?%| ?[€$£¥₹]| [A-Za-z°µ/]{1,6}\.?|[a-z°µ/]{1,4})?$"
+
+
+def numbers_from_text(text: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
+    """The numbers a text column holds, when every cell is one (with thousands separators or a
+    decimal comma too), and the cells as written; codes with a leading zero or sign (zip codes,
+    phone numbers) stay text. A few placeholder cells (-, ?, n/a) among numbers are empty."""
     arr = pa.array(text, pa.large_string())
     if pc.any(pc.match_substring_regex(arr, r"^(0\d|\+)")).as_py():
         return None
-    if not pc.all(pc.match_substring_regex(arr, NUMBER)).as_py():
-        if pc.all(pc.match_substring_regex(arr, THOUSANDS_NUMBER)).as_py():  # 1,234.5
-            arr = pc.replace_substring(arr, ",", "")
-        elif pc.all(pc.match_substring_regex(arr, COMMA_NUMBER)).as_py():  # 3,5 (a decimal comma)
-            arr = pc.replace_substring(arr, ",", ".")
-        else:
+    for pattern, old, new in ((NUMBER, None, None), (THOUSANDS_NUMBER, ",", ""), (COMMA_NUMBER, ",", ".")):
+        ok = pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+        if not ok.all():
+            odd = text[~ok]
+            if ok.mean() < 0.95 or odd.nunique() > 3 or not odd.str.fullmatch(PLACEHOLDER).all():
+                continue
+        cells = pc.if_else(pa.array(ok), arr, pa.scalar(None, pa.large_string()))
+        if old is not None:
+            cells = pc.replace_substring(cells, old, new)
+        values = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+        present = values[ok]
+        if not np.isfinite(present).all() or (np.abs(present) > MAX_ABS_NUMBER).any():
             return None
-    values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-    if not np.isfinite(values).all() or (np.abs(values) > MAX_ABS_NUMBER).any():
-        return None
-    return values
+        return values, text[ok]
+    return None
+
+
+def wrapped_numbers(text: pd.Series) -> tuple[tuple[np.ndarray, pd.Series] | None, tuple[str, str] | None]:
+    """Numbers written with the same currency sign or unit in every cell: $12.50, 15%, 70 kg."""
+    head = text.head(200).str.extract(r"^(\D*?)(-?\d[\d,]*(?:\.\d+)?)(\D*)$")
+    if head[1].isna().any() or head[0].nunique() != 1 or head[2].nunique() != 1:
+        return None, None
+    pre, suf = str(head[0].iloc[0]), str(head[2].iloc[0])
+    if not (pre or suf) or not re.fullmatch(PREFIX, pre) or not re.fullmatch(SUFFIX, suf):
+        return None, None
+    parts = text.str.extract(r"^" + re.escape(pre) + r"(-?\d[\d,]*(?:\.\d+)?)" + re.escape(suf) + "$")[0]
+    if parts.isna().any() or parts.str.match(r"^0\d").any():
+        return None, None
+    found = numbers_from_text(parts.astype("string[pyarrow]"))
+    return (found, (pre, suf)) if found is not None else (None, None)
 
 
 def number_profile(name: str, source: str, values: np.ndarray, text: pd.Series | None) -> Profile:
@@ -770,6 +804,7 @@ def build_schema(profiles: list[Profile], idx: np.ndarray, locale: str, name: st
     was learned."""
     helpers = Helpers([p.name for p in profiles])
     columns: dict[str, dict[str, Any]] = {}
+    drawn: dict[str, dict[str, Any]] = {}      # a wrapped number's hidden column, drawn in its place
     learned: dict[str, str] = {}
     categories: dict[str, tuple[list[Any], np.ndarray]] = {}
     for prof in profiles:
@@ -780,6 +815,8 @@ def build_schema(profiles: list[Profile], idx: np.ndarray, locale: str, name: st
             categories[prof.name] = (values, codes)
         elif prof.kind == "number":
             col = number_column(prof, prof.values[idx])
+            if prof.wrap:
+                col = wrap_number(prof, col, helpers, drawn)
         elif prof.kind == "date":
             col = date_column(prof, prof.values[idx])
         elif prof.kind == "text":
@@ -790,21 +827,44 @@ def build_schema(profiles: list[Profile], idx: np.ndarray, locale: str, name: st
         else:
             col = fixed_column(prof, helpers)
         if null_rate and col["type"] != "id":
-            col["null_rate"] = null_rate
+            drawn.get(prof.name, col)["null_rate"] = null_rate
         columns[prof.name] = col
+        drawn.setdefault(prof.name, col)
         learned[prof.name] = col.pop("description", None) or prof.note
     drivers = category_drivers(profiles, categories) + calendar_drivers(profiles, idx, helpers, learned)
-    conditioned = condition_numbers(profiles, idx, columns, drivers, helpers, learned)
+    conditioned = condition_numbers(profiles, idx, drawn, drivers, helpers, learned)
     link_categories(profiles, categories, columns, learned)
     schema: dict[str, Any] = {"name": name, "locale": locale,
                               "columns": [columns[p.name] for p in profiles] + helpers.columns}
-    correlations = copula(profiles, idx, columns, conditioned, learned)
+    correlations = copula(profiles, idx, drawn, conditioned, learned)
     if correlations:
         schema["correlations"] = correlations
     for prof in profiles:
         col = columns[prof.name]
         col["description"] = clip(learned[prof.name] or prof.kind, 480)
     return schema, learned
+
+
+def wrap_number(prof: Profile, col: dict[str, Any], helpers: Helpers, drawn: dict[str, dict[str, Any]]
+                ) -> dict[str, Any]:
+    """$12.50: a hidden number drawn like any other, and a formula that writes it with its sign
+    or unit; plain numbers when there is no room for the hidden one."""
+    pre, suf = prof.wrap or ("", "")
+    hidden = dict(col)
+    if not helpers.fits([hidden]):
+        return col | {"description": col["description"] + f"; written without {pre + suf!r}"}
+    base = snake(prof.name) or "value"
+    hidden["name"] = helpers.name(("v_" if not base[0].isalpha() else "") + base[:MAX_NAME_CHARS - 8] + "_value")
+    hidden["hidden"] = True
+    hidden.pop("null_rate", None)
+    hidden.pop("description", None)
+    helpers.add([hidden])
+    drawn[prof.name] = hidden
+    number = f"str({hidden['name']})" if prof.integer else f"str(round({hidden['name']}, {prof.decimals}))"
+    parts = ([json.dumps(pre, ensure_ascii=False)] if pre else []) + [number] + \
+        ([json.dumps(suf, ensure_ascii=False)] if suf else [])
+    return {"name": prof.name, "type": "formula", "expr": " + ".join(parts),
+            "description": col["description"] + f", written as {pre}{'#' * 2}{suf}"}
 
 
 def fixed_column(prof: Profile, helpers: Helpers) -> dict[str, Any]:
@@ -1039,7 +1099,7 @@ def condition_numbers(profiles: list[Profile], idx: np.ndarray, columns: dict[st
         big = [g for g in np.argsort(-counts) if counts[g] >= MIN_CASE_ROWS][:MAX_CASES]
         if len(big) < 2:
             continue
-        col = columns[prof.name]
+        col = columns[prof.name]  # the drawn column (a wrapped number's hidden one)
         cases = []
         for g in sorted(big):
             x = values[codes == g]
@@ -1194,8 +1254,9 @@ def pdf(z: np.ndarray) -> np.ndarray:
 def copula(profiles: list[Profile], idx: np.ndarray, columns: dict[str, dict[str, Any]],
            conditioned: dict[str, np.ndarray], learned: dict[str, str]) -> dict[str, Any] | None:
     """The correlations of the numbers' and drawn dates' normal scores (within their cases, as
-    the engine draws them), corrected for repeated values, made positive definite."""
-    names, scores = [], []
+    the engine draws them), corrected for repeated values, made positive definite. `columns`
+    holds the column each profile draws (a wrapped number's hidden one)."""
+    names, drawn_names, scores = [], [], []
     for prof in profiles:
         col = columns[prof.name]
         drawn = prof.kind == "number" or (prof.kind == "date" and not prof.step)
@@ -1203,6 +1264,7 @@ def copula(profiles: list[Profile], idx: np.ndarray, columns: dict[str, dict[str
             continue
         z = normal_scores(prof.values[idx], conditioned.get(prof.name))
         names.append(prof.name)
+        drawn_names.append(col["name"])
         scores.append(z)
     if len(names) < 2:
         return None
@@ -1213,7 +1275,7 @@ def copula(profiles: list[Profile], idx: np.ndarray, columns: dict[str, dict[str
     cov = (z0 @ z0.T) / np.maximum(both, 1)
     var = np.array([np.mean(z[i][ok[i]] ** 2) if ok[i].any() else 1.0 for i in range(len(names))])
     rho = cov / np.outer(var, var)  # a block score is var * the latent score + noise
-    rho = np.where(both >= MIN_CASE_ROWS, rho, 0.0)
+    rho = np.where((both >= MIN_CASE_ROWS) & (np.abs(rho) >= 2.5 / np.sqrt(np.maximum(both, 1))), rho, 0.0)  # noise
     rho = np.clip(rho, -0.99, 0.99)
     np.fill_diagonal(rho, 1.0)
     strength = np.max(np.abs(rho - np.eye(len(names))), axis=1)
@@ -1224,7 +1286,7 @@ def copula(profiles: list[Profile], idx: np.ndarray, columns: dict[str, dict[str
     matrix = nearest_correlation(rho[np.ix_(keep, keep)])
     for i in keep:
         learned[names[i]] += "; correlated with other numbers and dates (Gaussian copula)"
-    return {"columns": [names[i] for i in keep], "matrix": matrix}
+    return {"columns": [drawn_names[i] for i in keep], "matrix": matrix}
 
 
 def nearest_correlation(m: np.ndarray) -> list[list[float]]:
@@ -1259,7 +1321,10 @@ def synthetic_view(prof: Profile, values: pa.ChunkedArray) -> np.ndarray:
     """A synthetic column in the form the report compares: numbers and days, text labels,
     lengths or shapes."""
     arr = values.combine_chunks()
-    if prof.kind in ("number",):
+    if prof.kind == "number" and pa.types.is_string(arr.type):  # written with its sign or unit
+        inner = pc.replace_substring_regex(arr, r"[^0-9.\-]", "")
+        return pd.to_numeric(pd.Series(inner.to_pylist(), dtype=object), errors="coerce").to_numpy(dtype=float)
+    if prof.kind == "number":
         return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
     if prof.kind == "date":
         if pa.types.is_date32(arr.type):

@@ -328,6 +328,27 @@ def test_names_the_schema_language_refuses_are_renamed_and_said():
     assert price["type"] == "float" and price["min"] == 1000.5 and price["decimals"] == 2  # 1,000.50 is a number
 
 
+def test_numbers_with_a_sign_or_unit_keep_it_and_their_shape():
+    rng = np.random.default_rng(6)
+    n = 800
+    frame = pd.DataFrame({"price": [f"${v:.2f}" for v in rng.lognormal(3, 1, n)],
+                          "share": [f"{v:.1f}%" for v in rng.beta(2, 5, n) * 100],
+                          "weight": [f"{v} kg" for v in rng.integers(40, 120, n)],
+                          "sku": [f"SKU{v}" for v in rng.integers(1000, 9999, n)],
+                          "qty": np.where(rng.random(n) < 0.03, "-", rng.integers(1, 9, n).astype(str))})
+    fitted = fit.fit_sample(csv_bytes(frame), "units.csv")
+    assert column(fitted, "price")["type"] == "formula" and column(fitted, "sku")["type"] == "pattern"
+    assert column(fitted, "qty")["type"] == "int" and column(fitted, "qty")["null_rate"] == pytest.approx(
+        (frame.qty == "-").mean(), abs=1e-3)  # a placeholder among numbers is an empty cell
+    synth = made(fitted, 5000)
+    assert synth["price"].str.fullmatch(r"\$\d+\.\d\d").all() and synth["weight"].str.fullmatch(r"\d+ kg").all()
+    for name, strip in (("price", "$"), ("share", "%"), ("weight", " kg")):
+        real = frame[name].str.replace(strip, "", regex=False).astype(float)
+        mine = synth[name].str.replace(strip, "", regex=False).astype(float)
+        assert 1 - ks(real, mine) >= 0.9, name
+    assert all(c["shape"]["score"] >= 0.9 for c in fitted.report["columns"] if c["shape"])
+
+
 def test_hundreds_of_columns_fit_with_helpers_within_the_column_limit(client):
     rng = np.random.default_rng(9)
     n = 600
