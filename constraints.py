@@ -22,7 +22,7 @@ from typing import Any
 
 from formula import parse_formula
 from phrases import Item, Rule, ascii_fold, example_pattern, singular, time_group
-from relations import (chance_from_number, condition_value, correlate, correlation_matrix, derive, depend_on_rank,
+from relations import (chance_from_number, rx, condition_value, correlate, correlation_matrix, derive, depend_on_rank,
                        given, mean_of, number_text, scaled_case)
 from schema import snake
 
@@ -51,6 +51,12 @@ def mention_tokens(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
+    """A word's first letters after its common endings: 'studied' and 'study', 'consumed' and
+    'consumption' share one."""
+    for end, repl in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if len(word) > len(end) + 3 and word.endswith(end):
+            word = word[:-len(end)] + repl
+            break
     return word[:5] if len(word) > 5 else word
 
 
@@ -171,7 +177,7 @@ def apply_item(col: dict[str, Any], item: Item) -> dict[str, Any]:
 
 ORDER = ["item", "alias", "examples", "example", "code", "unique", "null", "percent", "dist", "window", "hours", "round", "split",
          "share", "group_share", "formula", "percent_of", "after", "count", "step", "per", "owns", "popular",
-         "more", "rank", "mode", "corr", "depends", "shift", "whether", "sorted"]
+         "more", "rank", "mode", "corr", "depends", "shift", "whether", "sorted", "condition", "prices"]
 
 
 class Placer:
@@ -647,7 +653,7 @@ class Placer:
         base = None
         for pattern in (r"subtotal", r"(^|_)net", r"gross", r"(^|_)(unit_)?price$", r"amount", r"fare", r"bill", r"salary",
                         r"revenue", r"sales", r"(^|_)price", r"total"):
-            base = next((c for c in self.columns if re.search(pattern, c["name"]) and c is not target
+            base = next((c for c in self.columns if rx(pattern).search(c["name"]) and c is not target
                          and c["type"] in NUMBERS + ("formula",)), None)
             if base:
                 break
@@ -771,6 +777,35 @@ class Placer:
         time.setdefault("end", "today")
         return True
 
+    def place_condition(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        """'passed (final score at least 50)': the flag is the comparison, in every row."""
+        if own is None:
+            return False
+        hit = self.find(rule.other, NUMBERS + ("formula",), values=False)
+        if not hit or hit.col is own or self.reads_into([hit.col], own):
+            return False
+        derive(own, f"{self.through(hit)['name']} {rule.args['op']} {number_text(float(rule.args['n']))}")
+        own.setdefault("_given", set()).add("formula")
+        return True
+
+    def place_prices(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        """'plan (basic $8.99, standard $15.49)': a price column follows each value."""
+        if own is None or own["type"] != "choice":
+            return False
+        prices = rule.args["prices"]
+        expr = "0"
+        for value, price in zip(own["values"], prices):
+            if price:
+                expr = f"if({own['name']} == {condition_value(value)}, {number_text(price)}, {expr})"
+        target = next((c for c in self.columns if c is not own and c["type"] in NUMBERS and
+                       re.search(r"(^|_)(price|fee|cost|amount|charge)($|_)", c["name"]) and not given(c, "formula")), None)
+        if target is None:
+            target = {"name": f"{own['name']}_price", "_words": f"{own['name']} price"}
+            self.columns.insert(self.columns.index(own) + 1, target)
+        derive(target, expr)
+        target.setdefault("_given", set()).add("formula")
+        return True
+
     def place_per(self, rule: Rule, own: dict[str, Any] | None) -> bool:
         return True  # tables per parent: the dataset's concern
 
@@ -883,7 +918,7 @@ def ref_path(tables: list[Table], start: Table, goal: Table) -> list[str] | None
 def default_gap(target: dict[str, Any], other: dict[str, Any]) -> tuple[float, float]:
     from relations import links
     for link in links("order"):
-        if re.search(link["a"], other["name"]) and re.search(link["b"], target["name"]):
+        if rx(link["a"]).search(other["name"]) and rx(link["b"]).search(target["name"]):
             return float(link["days"][0]), float(link["days"][1])
     if target["type"] == "datetime" and other["type"] == "datetime":
         return 0.01, 3.0
@@ -922,9 +957,9 @@ def share_weights(weights: list[float], i: int, p: float) -> None:
 def follow_up_pair(columns: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]] | None:
     from relations import links
     for link in links("follow_up"):
-        base = next((c for c in columns if re.search(link["a"], c["name"]) and c["type"] in NUMBERS), None)
-        later = next((c for c in columns if re.search(link["b"], c["name"]) and c["type"] in NUMBERS + ("formula",)
-                      and c is not base and not re.search(link["a"], c["name"])), None)
+        base = next((c for c in columns if rx(link["a"]).search(c["name"]) and c["type"] in NUMBERS), None)
+        later = next((c for c in columns if rx(link["b"]).search(c["name"]) and c["type"] in NUMBERS + ("formula",)
+                      and c is not base and not rx(link["a"]).search(c["name"])), None)
         if base and later:
             return base, later
     return None

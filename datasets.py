@@ -129,6 +129,7 @@ def entity_spec(designer: Any, raw: str, context: set[str]) -> dict[str, Any] | 
         text = text[:m.start()]
     text = re.sub(r"\b(?:of|for|at|in|on|from|by)\s+(?:those|these|the|their|its|each|every|all)\b.*$", "", text,
                   flags=re.I)  # "bookings of those rooms": bookings
+    text = re.sub(r"\b(?:that|which|who|whom)?\s*\b(?:they|he|she|it|we|you)\s+\w+.*$", "", text, flags=re.I)
     clause_rules, rest = read_rules(text)
     rules += clause_rules
     owns = next((r for r in clause_rules if r.kind == "owns"), None)
@@ -149,9 +150,9 @@ def entity_spec(designer: Any, raw: str, context: set[str]) -> dict[str, Any] | 
         if not plural_word or designer.names_field(rest) or len(words) > 2:
             return None
     noun = " ".join(words)
-    table = known["table"] if known else snake(plural(noun), 40)
-    if known and len(words) > 1 and " ".join(words) not in [" ".join(designer_tokens(w)) for w in known["words"]]:
-        table = snake(plural(noun), 40)  # "class bookings": the user's own name for it
+    table = snake(plural(noun), 40)  # the user's own word for it: "purchases", "professors", "visits"
+    if known and words[-1] in ("item", "line") and len(words) == 1:
+        table = known["table"]  # "items" of orders are order items
     return {"noun": noun, "entity": known, "table": table, "fields": fields, "rules": rules, "source": raw}
 
 
@@ -344,8 +345,10 @@ def relationships(designer: Any, specs: list[dict[str, Any]], reading: Any,
     links = [l for i, l in enumerate(links) if not any(m is not l and m["child"] == l["child"] and m["parent"] == l["parent"]
                                                        and m.get("name") == l.get("name") and m.get("stated")
                                                        and not l.get("stated") for m in links)]
+    owners = {(l["child"], l["parent"]) for l in links if l.get("per")}
     links = [l for l in links if l.get("stated") or l.get("name") or not any(  # an invoice's account is its subscription's
-        l["parent"] in parents_of.get(q, set()) for q in parents_of.get(l["child"], set()) if q != l["parent"])]
+        l["parent"] in parents_of.get(q, set()) and (l["child"], q) in owners and (q, l["parent"]) in owners
+        for q in parents_of.get(l["child"], set()) if q != l["parent"])]
     linked = {l["child"] for l in links} | {l["parent"] for l in links}
     for i, spec in enumerate(specs):  # things the knowledge does not relate: the last one refers to the others
         if spec["table"] not in linked and i == len(specs) - 1:
@@ -409,6 +412,10 @@ def wire(specs: list[dict[str, Any]], tables: dict[str, Table], links: list[dict
             continue
         existing = child.col(name)
         col = {"name": name, "type": "ref", "table": parent.name}
+        if parent.entity:  # the parent's own name or label is read through the ref, not drawn again
+            for extra in [c for c in child.columns if c["name"] in (snake(parent.entity, 40), snake(parent.entity + " name", 40))
+                          and c["type"] in ("choice", "faker") and not c.get("_given")]:
+                child.columns.remove(extra)
         if link.get("zipf"):
             col["distribution"] = "zipf"
         if existing is not None:

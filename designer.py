@@ -168,6 +168,10 @@ class Vocabulary:
                 self.index.setdefault(needle[0], []).append((needle, concept))
         self.domains = [(d["id"], [tokens(w) for w in d.get("words", []) if tokens(w)], d)
                         for d in data.get("domains", [])]
+        self.domain_index: dict[str, list[tuple[list[str], int]]] = {}
+        for i, (_, needles, _) in enumerate(self.domains):
+            for needle in needles:
+                self.domain_index.setdefault(needle[0], []).append((needle, i))
         self.units = [([tokens(w) for w in u.get("words", []) if tokens(w)], u) for u in data.get("units", [])]
         self.entities = [(e, [tokens(w) for w in e.get("words", []) if tokens(w)]) for e in data.get("entities", [])]
         self.entity_index: dict[str, list[tuple[list[str], dict[str, Any]]]] = {}
@@ -177,6 +181,8 @@ class Vocabulary:
         self.locale_words = {tuple(tokens(k)): v for k, v in (data.get("locales") or {}).items()}
         self.currencies = data.get("currencies") or {}
         self.money = re.compile(data.get("money_pattern") or r"(^|_)(price|amount|salary|cost|fee|revenue)($|_)")
+        words = sorted(data.get("currency_words") or {}, key=len, reverse=True)
+        self.currency_rx = re.compile(r"(?<![a-z])(" + "|".join(re.escape(w) for w in words) + r")(?![a-z])") if words else None
 
     def matches(self, words: list[str]) -> list[Match]:
         found = []
@@ -188,13 +194,18 @@ class Vocabulary:
 
     def domain(self, words: list[str], subject: list[str] | None = None) -> dict[str, Any] | None:
         """The domain whose words the description uses most, those of its subject counting thrice."""
-        best, best_score = None, 0
         subject = subject or []
-        for _, needles, data in self.domains:
-            score = sum(len(n) ** 2 * (3 if find(subject, n) >= 0 else 1) for n in needles if find(words, n) >= 0)
-            if score > best_score:
-                best, best_score = data, score
-        return best
+        scores: dict[int, float] = {}
+        seen: set[tuple[int, tuple[str, ...]]] = set()
+        for at, w in enumerate(words):
+            for needle, i in self.domain_index.get(w, ()):
+                if words[at:at + len(needle)] == needle and (i, tuple(needle)) not in seen:
+                    seen.add((i, tuple(needle)))
+                    scores[i] = scores.get(i, 0) + len(needle) ** 2 * (3 if find(subject, needle) >= 0 else 1)
+        if not scores:
+            return None
+        best = max(scores, key=lambda i: (scores[i], -i))
+        return self.domains[best][2]
 
     def unit(self, words: list[str], concept_id: str) -> dict[str, Any]:
         for needles, unit in self.units:
@@ -231,6 +242,7 @@ SHAPES: list[tuple[re.Pattern[str], dict[str, Any]]] = [(re.compile(p), c) for p
      r"cancelled|canceled|churned|completed|paid|deleted|subscribed|returned|default(ed)?|attended|converted)$",
      {"type": "bool", "p": 0.3}),
     (r"(^|_)(date_of_birth|dob|birth_?date|birthday)$", {"type": "date", "start": "-80y", "end": "-18y"}),
+    (r"datum$|^fecha|^data_d[aeio]|^date_d[eu]_|^datum|^datum_", {"type": "date", "start": "-5y", "end": "today"}),
     (r"(^|_)(date|day)$|^date_|_on$", {"type": "date", "start": "-3y", "end": "today"}),
     (r"(^|_)(time|timestamp|datetime|at)$", {"type": "datetime", "start": "-2y", "end": "today"}),
     (r"(^|_)(year)$", {"type": "int", "min": 1995, "max": 2025}),
@@ -466,10 +478,9 @@ class OfflineDesigner:
                 best, best_score = info, score
         code = (best or {}).get("locale", "en_US")
         currency = (best or {}).get("currency") or (self.vocab.data.get("locale_currency") or {}).get(code, "USD")
-        for word, cur in (self.vocab.data.get("currency_words") or {}).items():
-            if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text.lower()):
-                currency = cur
-                break
+        m = self.vocab.currency_rx.search(text.lower()) if self.vocab.currency_rx else None
+        if m:
+            currency = (self.vocab.data.get("currency_words") or {})[m.group(1)]
         return code, currency
 
     def read(self, text: str, ctx: Context) -> Reading:
@@ -693,6 +704,11 @@ class OfflineDesigner:
         else:
             col = dict(next((c for p, c in SHAPES if p.search(snake(ascii_fold(item.text)))), FALLBACK_COLUMN))
             weak = col == FALLBACK_COLUMN
+        if words[-1] in ("time", "timestamp", "datetime") and col.get("type") == "date":
+            col = {**col, "type": "datetime"}  # "discharge time" has a time of day
+        if col.get("type") in ("date", "datetime") and any(w in ("minute", "hour", "second", "min", "hr", "sec", "day")
+                                                             for w in words[1:]):  # "finish time in minutes"
+            col = {"type": "float", "min": 1, "max": 600, "distribution": "lognormal", "mean": 60, "std": 40, "decimals": 1}
         if concept and concept.column.get("type") == "int" and col.get("type") == "float" and item.low is not None \
                 and item.high is not None and float(item.low).is_integer() and float(item.high).is_integer() \
                 and item.high - item.low <= 10:
@@ -771,8 +787,9 @@ class OfflineDesigner:
                 return m.concept
         if words == ["name"]:
             subj = [w for w in tokens(subject) if w not in GENERIC_DATA_WORDS]
-            if subj and subj[-1] not in ROLE_WORDS:
-                named = self.vocab.matches([subj[-1], "name"])
+            noun = self.subject_noun(subject) if subj else ""
+            if noun and noun not in ROLE_WORDS:
+                named = self.vocab.matches([noun, "name"])
                 better = [m for m in named if m.size == 2]
                 if better:
                     return better[0].concept

@@ -226,9 +226,14 @@ def share_head(parts: list[str], is_field: Any) -> list[str]:
     if len(parts) < 2 or any(is_field(p) for p in parts[:-1]):
         return parts
     last = parts[-1].split()
-    if len(last) < 2 or last[-1].lower() not in SHARED_HEADS:
+    if len(last) < 2:
         return parts
-    head = singular(last[-1].lower())
+    if last[-1].lower() in SHARED_HEADS:
+        head = singular(last[-1].lower())
+    elif all(len(p.split()) == 1 and len(p) <= 10 for p in parts[:-1]) and len(last) == 2:
+        head = last[-1]  # "x and y position", "pickup and dropoff time"
+    else:
+        return parts
     fronts = [p for p in parts[:-1] if len(p.split()) == 1]
     if len(fronts) != len(parts) - 1:
         return parts
@@ -886,8 +891,8 @@ def read_counts(t: Text, rules: list[Rule]) -> None:
             continue
         if m.group("hy") == "-":  # "a 120-room resort": 120 rooms
             what = first
-        elif len(what.split()) == 2 and not first.endswith("s") and not what.split()[1].endswith("s"):
-            what = first
+        elif len(what.split()) == 2 and not what.split()[1].endswith("s"):
+            what = first  # "30 robots report ...": the robots; "8 production lines": both words
         rules.append(Rule("count", target=what, args={"n": n, "hyphen": m.group("hy") == "-"},
                           text=t.text[m.start():m.end()]))
         t.take(m.start(), m.start() + len(m.group("n")) + len(m.group("hy")) + len(what))
@@ -895,7 +900,7 @@ def read_counts(t: Text, rules: list[Rule]) -> None:
 
 PER_RXS = [
     re.compile(r"\beach\s+(?P<p>[\w'-]+)\s+(?:has|have|gets?|makes?|places?|can have|contains?|includes?|holds?|owns?|"
-               r"writes?|receives?|takes?|books?|is given|comes? with|with)\s+(?:between\s+)?(?P<lo>\d+)\s*(?:-|to|and)\s*"
+               r"writes?|receives?|takes?|books?|is given|comes? with|with|[a-z]+s)\s+(?:between\s+)?(?P<lo>\d+)\s*(?:-|to|and)\s*"
                r"(?P<hi>\d+)\s+(?P<c>[\w'-]+(?:\s+[\w'-]+)?)", re.I),
     re.compile(r"\beach\s+(?P<p>[\w'-]+)\s+(?:has|have|gets?|makes?|places?|can have|contains?|includes?|holds?|owns?|"
                r"writes?|receives?|takes?|books?)\s+(?P<q>up to|at most|at least|about|around|exactly|roughly)?\s*"
@@ -1225,6 +1230,12 @@ def read_comparisons(t: Text, rules: list[Rule], own: bool) -> None:
         sign = COMPARATIVES[comp]
         left, start = t.words_before(m.start(), 5)
         right, end = t.words_after(m.end(), 4, CLAUSE_BREAK | {"on"})
+        who_verb = re.search(r"\b(?:who|that|which)\s+([a-z]+)\s*$", t.low[max(0, m.start() - 40):m.start()])
+        if who_verb and group is None and idx + 1 < len(found) and comp in ("more", "less", "longer", "harder", "faster"):
+            # "Students who study more get higher final scores": the group is how much they study
+            group = {"text": who_verb.group(1), "sign": sign, "word": comp, "threshold": ""}
+            t.take(m.start() - len(who_verb.group(0)), m.end())
+            continue
         # the object of the comparison, and what it is compared with
         tail = t.low[end:]
         place = re.match(r"\s*(?:on average\s+)?(?:for|in|on|at|during|among|with|from)\s+(?:the\s+)?(?P<g>[^,;.()]*?)"
@@ -1348,6 +1359,27 @@ FORMAT_RX = re.compile(r"^['\"]?(?P<x>[A-Za-z0-9][A-Za-z0-9 \-./]{1,20}?[A-Za-z0
 CODE_LEN_RX = re.compile(r"\b(?P<n>\d|two|three)[- ]letter(?:\s+(?:code|abbreviation|iso code))?\b", re.I)
 
 
+CONDITION_RX = re.compile(rf"^\s*(?:if|when|i\.e\.|meaning|=)?\s*(?P<f>[a-z][\w\s-]*?)\s+(?P<op>at least|at most|above|below|"
+                          rf"over|under|more than|less than|greater than|>=|<=|>|<|of at least|is at least|is above|is below|"
+                          rf"equal to or above|or more|or above)\s+(?P<n>{NUM})\s*$", re.I)
+CONDITION_OPS = {"at least": ">=", "of at least": ">=", "is at least": ">=", "equal to or above": ">=", "at most": "<=",
+                 "above": ">", "over": ">", "more than": ">", "greater than": ">", "is above": ">", "below": "<",
+                 "under": "<", "less than": "<", "is below": "<", ">=": ">=", "<=": "<=", ">": ">", "<": "<"}
+
+
+def read_condition(inner: str) -> Rule | None:
+    """'(final score at least 50)' beside a yes/no: the flag is that comparison."""
+    m = CONDITION_RX.match(inner.lower())
+    if not m or len(m.group("f").split()) > 4:
+        return None
+    return Rule("condition", other=clean_mention(m.group("f")), args={"op": CONDITION_OPS[m.group("op").lower()],
+                                                                     "n": number(m.group("n"))}, text=inner)
+
+
+CURRENCY_RX = re.compile(r"\b(?:in\s+)?(?P<w>" + "|".join(re.escape(w) for w in sorted(CURRENCY_WORDS, key=len, reverse=True))
+                         + r")\b")
+
+
 def read_misc(t: Text, item: Item) -> None:
     m = NULL_RX.search(t.low)
     if m and t.free(m.start(), m.end()):
@@ -1370,12 +1402,12 @@ def read_misc(t: Text, item: Item) -> None:
     if m and t.free(m.start(), m.end()):
         item.rules.append(Rule("unique", text=m.group(0)))
         t.take(m.start(), m.end())
-    for word, code in sorted(CURRENCY_WORDS.items(), key=lambda kv: -len(kv[0])):
-        m = re.search(rf"\b(?:in\s+)?{re.escape(word)}\b", t.low)
-        if m and t.free(m.start(), m.end()) and (m.group(0).startswith("in ") or len(t.low.split()) > 1):
+    for m in CURRENCY_RX.finditer(t.low):
+        word = m.group("w")
+        if t.free(m.start(), m.end()) and (m.group(0).startswith("in ") or len(t.low.split()) > 1):
             if word in ("real", "won", "pound", "pounds", "francs") and not m.group(0).startswith("in "):
                 continue
-            item.currency = item.currency or code
+            item.currency = item.currency or CURRENCY_WORDS[word]
             t.take(m.start(), m.end())
             break
 
@@ -1433,6 +1465,11 @@ def read_item(source: str) -> Item:
             values = parts
             if item.values is None:
                 item.values = values
+            text = text.replace(f"({inner})", " ")
+            continue
+        condition = read_condition(inner)
+        if condition:
+            item.rules.append(condition)
             text = text.replace(f"({inner})", " ")
             continue
         sub = Text(inner)
@@ -1511,6 +1548,13 @@ def read_item(source: str) -> Item:
         if m and m.group(1) != m.group(2):
             item.values = [m.group(1), m.group(2)]
             text = text.replace(m.group(0), " ")
+    if item.values:
+        priced = [re.search(r"(?:[$€£¥₹]|r\$)\s?(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:usd|eur|gbp|dollars?|euros?)\b", v, re.I)
+                  for v in item.values]
+        if sum(1 for x in priced if x) * 2 >= len(item.values) and len(item.values) >= 2:
+            item.rules.append(Rule("prices", args={"prices": [float(x.group(1) or x.group(2)) if x else 0.0 for x in priced]}))
+            item.values = [re.sub(r"\s*(?:[$€£¥₹]|r\$)?\s?\d+(?:\.\d+)?\s*(?:usd|eur|gbp|dollars?|euros?|/\s*mo(?:nth)?|"
+                                  r"per month|a month)?\s*", " ", v, flags=re.I).strip(" -:") or v for v in item.values]
     if item.values and {v.lower() for v in item.values} in BOOL_SETS:
         item.values, item.boolean = None, True
     text = re.sub(r"\bwhether\s+(?:it'?s|it is|the|they|there is|there was|or not)?\b", " ", text, flags=re.I)

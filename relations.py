@@ -43,9 +43,15 @@ def links(kind: str) -> list[dict[str, Any]]:
 
 # --- helpers ---
 
+@functools.lru_cache(maxsize=None)
+def rx(pattern: str) -> re.Pattern[str]:
+    """A compiled pattern, kept: knowledge patterns are searched for every design."""
+    return re.compile(pattern)
+
+
 def find_col(columns: Columns, pattern: str, types: tuple[str, ...] = ()) -> dict[str, Any] | None:
-    rx = re.compile(pattern)
-    return next((c for c in columns if rx.search(c["name"]) and (not types or c["type"] in types)
+    rx_ = rx(pattern)
+    return next((c for c in columns if rx_.search(c["name"]) and (not types or c["type"] in types)
                  and not c.get("_helper")), None)
 
 
@@ -287,7 +293,7 @@ def roles_of(columns: Columns, roles: dict[str, str], types: dict[str, list[str]
     found: dict[str, dict[str, Any]] = {}
     for role, pattern in roles.items():
         want = tuple(types.get(role) or ("int", "float", "formula"))
-        col = next((c for c in columns if re.search(pattern, c["name"]) and c["type"] in want
+        col = next((c for c in columns if rx(pattern).search(c["name"]) and c["type"] in want
                     and c not in found.values() and not c.get("_helper")), None)
         if col is None:
             return None
@@ -325,8 +331,10 @@ def correlated_pairs(columns: Columns, domain_id: str | None) -> None:
     """Numbers that move together in the world (a home's size and price, experience and salary,
     a credit score and the interest rate): "corr" links, drawn together when both are present."""
     for link in links("corr"):
-        a = next((c for c in columns if re.search(link["a"], c["name"]) and c["type"] in DRAWN_NUMBERS + DATES), None)
-        b = next((c for c in columns if re.search(link["b"], c["name"]) and c["type"] in DRAWN_NUMBERS + DATES
+        if link.get("domains") and domain_id not in link["domains"]:
+            continue
+        a = next((c for c in columns if rx(link["a"]).search(c["name"]) and c["type"] in DRAWN_NUMBERS + DATES), None)
+        b = next((c for c in columns if rx(link["b"]).search(c["name"]) and c["type"] in DRAWN_NUMBERS + DATES
                   and c is not a), None)
         if a and b and not (given(b, "depends") or given(a, "depends")):
             correlate(a, b, float(link.get("r", 0.7)))
@@ -336,8 +344,8 @@ def chance_links(columns: Columns, domain_id: str | None) -> None:
     """A yes/no that grows more likely with a number (approval with the credit score, churn with
     support calls): "chance" links make the flag's probability follow the number."""
     for link in links("chance"):
-        a = next((c for c in columns if re.search(link["a"], c["name"]) and c["type"] in DRAWN_NUMBERS), None)
-        b = next((c for c in columns if re.search(link["b"], c["name"]) and c["type"] == "bool"), None)
+        a = next((c for c in columns if rx(link["a"]).search(c["name"]) and c["type"] in DRAWN_NUMBERS), None)
+        b = next((c for c in columns if rx(link["b"]).search(c["name"]) and c["type"] == "bool"), None)
         if a and b and not given(b, "depends", "formula"):
             chance_from_number(b, a, int(link.get("sign", 1)))
 
@@ -359,8 +367,8 @@ def ordinal_prices(columns: Columns, domain_id: str | None) -> None:
     """A price follows the rank of a choice whose values form a known scale (standard < deluxe <
     suite, S < M < L, economy < business < first): "ordinal" links name the pairs, "scales" the ranks."""
     for link in links("ordinal"):
-        by = next((c for c in columns if re.search(link["by"], c["name"]) and c["type"] == "choice"), None)
-        value = next((c for c in columns if re.search(link["value"], c["name"]) and c["type"] in DRAWN_NUMBERS), None)
+        by = next((c for c in columns if rx(link["by"]).search(c["name"]) and c["type"] == "choice"), None)
+        value = next((c for c in columns if rx(link["value"]).search(c["name"]) and c["type"] in DRAWN_NUMBERS), None)
         if not by or not value or value.get("depends_on") or given(value, "depends"):
             continue
         ranks = scale_ranks(by.get("values") or [])
@@ -419,9 +427,9 @@ def follow_up_measure(columns: Columns, domain_id: str | None) -> None:
     """A measurement taken again later stays near its baseline (blood pressure at week 12, weight
     after the programme): "follow_up" links name the pairs."""
     for link in links("follow_up"):
-        base = next((c for c in columns if re.search(link["a"], c["name"]) and c["type"] in AMOUNTS), None)
-        later = next((c for c in columns if re.search(link["b"], c["name"]) and c["type"] in AMOUNTS and c is not base
-                      and not re.search(link["a"], c["name"])), None)
+        base = next((c for c in columns if rx(link["a"]).search(c["name"]) and c["type"] in AMOUNTS), None)
+        later = next((c for c in columns if rx(link["b"]).search(c["name"]) and c["type"] in AMOUNTS and c is not base
+                      and not rx(link["a"]).search(c["name"])), None)
         if base and later and not given(later, "formula") and later["type"] != "formula":
             spread = (float(base.get("max", 100)) - float(base.get("min", 0))) / 10 or 1
             change = float(link.get("change", 0)) * spread
