@@ -199,6 +199,7 @@ PERSON_METHODS = {"name", "name_male", "name_female", "name_nonbinary", "first_n
                   "prefix_female"}
 PLACE_METHODS = {"city", "state", "state_abbr", "zipcode", "postcode", "country"}
 TOKEN = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+NAME_PARTS = re.compile(r"\{\{(first|last)_name\w*\}\}([^{]*)\{\{(?:first|last)_name\w*\}\}")
 TEMPLATE_DIGITS = {ord("#"): (0, 10), ord("%"): (1, 10), ord("$"): (2, 10)}
 
 WEIGHT_TABLE_SIZE = 2**20      # resolution of weighted draws from Faker's tables: 1e-6
@@ -277,6 +278,17 @@ class FakerLocale:
     def provider(self, method: str) -> Any:
         bound = getattr(self.gen, method, None)
         return getattr(bound, "__self__", None)
+
+    @functools.cached_property
+    def name_order(self) -> tuple[bool, str]:
+        """Whether the locale writes the family name first (ja_JP, zh_CN, ko_KR, hu_HU), and what
+        stands between the names, read from the locale's own name formats."""
+        formats = getattr(self.provider("name"), "formats", None) or ()
+        for text in list(formats):
+            m = NAME_PARTS.search(str(text))
+            if m:
+                return m.group(1) == "last", m.group(2)
+        return False, " "
 
     def recipe(self, method: str) -> tuple[Any, tuple[str, Any]] | None:
         provider = self.provider(method)
@@ -524,6 +536,19 @@ class FakerColumns:
         return pc.utf8_rtrim(pc.utf8_slice_codeunits(text, 0, TEXT_CHARS), characters=" ")
 
 
+ACADEMIC_TITLE = re.compile(r"^(dr|prof|ing|dipl|univ|dott)", re.I)
+ACADEMIC_SHARE = 0.08
+
+
+def salutations(pool: Pool, n: int, rng: np.random.Generator) -> pa.Array:
+    titles = pool.strings
+    academic = np.array([bool(ACADEMIC_TITLE.match(t)) for t in titles])
+    if academic.all() or not academic.any():
+        return pool.sample(n, rng)
+    weights = np.where(academic, ACADEMIC_SHARE / academic.sum(), (1 - ACADEMIC_SHARE) / (~academic).sum())
+    return pa.array(titles).take(pa.array(np.searchsorted(np.cumsum(weights), rng.random(n) * weights.sum())))
+
+
 def join_lists(flat: pa.Array, counts: np.ndarray, sep: str) -> pa.Array:
     """Join consecutive runs of `flat` (run i has counts[i] items) into one string each."""
     offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int32)
@@ -592,9 +617,15 @@ class Person:
         if method == "last_name":
             return self.last
         if method.startswith("name"):
-            return pc.binary_join_element_wise(self.first, self.last, " ")
+            family_first, separator = self.cols.loc.name_order
+            parts = (self.last, self.first) if family_first else (self.first, self.last)
+            return pc.binary_join_element_wise(*parts, separator)
         if method.startswith("prefix"):
-            return pa.array(np.where(self.female, np.where(rng.random(n) < 0.5, "Ms.", "Mrs."), "Mr."))
+            female, male = self.cols.pool_for("prefix_female"), self.cols.pool_for("prefix_male")
+            if female is None or male is None or self.cols.loc.locale.startswith("en_"):
+                return pa.array(np.where(self.female, np.where(rng.random(n) < 0.5, "Ms.", "Mrs."), "Mr."))
+            # the locale's own titles (Frau, Herr, Sig.ra), with academic ones as rare as they are
+            return pc.if_else(pa.array(self.female), salutations(female, n, rng), salutations(male, n, rng))
         if method == "user_name":
             return self.handle(rng)
         if method == "company_email":

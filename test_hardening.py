@@ -345,8 +345,11 @@ def run_fuzz(tmp_path: Path, cases: int, seed: int) -> dict[int, int]:
                     content = b"".join(answer.iter_bytes())
                 took = time.monotonic() - started
                 statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
-                shown = json.dumps(body)[:600]
-                assert answer.status_code < 500, (case, answer.status_code, content[:300], shown)
+                shown = json.dumps(body)[:2000]
+                if answer.status_code >= 500:
+                    log.flush()
+                    tail = (tmp_path / "fuzz-server.log").read_text(errors="replace")[-3000:]
+                    pytest.fail(f"case {case}: {answer.status_code} {content[:200]!r}\n{shown}\n{tail}")
                 assert took < FUZZ_SECONDS_PER_CASE, (case, took, shown)
                 if answer.status_code == 200 and body["format"] == "csv" and body["schema"]["columns"]:
                     assert content.count(b"\n") >= min(body["rows"], 1), (case, shown)  # no cut after the 200

@@ -290,3 +290,23 @@ def test_choice_weights_follow_the_column_it_depends_on():
     consumer = [p for s, p in pairs if s == "consumer"]
     assert 0.85 < business.count("pro") / len(business) < 0.95
     assert 0.05 < consumer.count("pro") / len(consumer) < 0.15
+
+
+@pytest.mark.parametrize("locale, family_first, separator", [("ja_JP", True, " "), ("zh_CN", True, ""),
+                                                               ("de_DE", False, " "), ("en_US", False, " ")])
+def test_full_names_follow_the_locales_order(locale, family_first, separator):
+    cols = [{"name": "first_name", "type": "faker", "method": "first_name"},
+            {"name": "last_name", "type": "faker", "method": "last_name"},
+            {"name": "full_name", "type": "faker", "method": "name"}]
+    table = table_of({"locale": locale, "columns": cols}, 500)
+    for first, last, full in zip(*(table.column(c["name"]).to_pylist() for c in cols)):
+        assert full == (last + separator + first if family_first else first + separator + last)
+
+
+def test_salutations_are_the_locales_own_and_mostly_plain():
+    table = table_of({"locale": "de_DE", "columns": [{"name": "gender", "type": "choice", "values": ["F", "M"]},
+                                                     {"name": "anrede", "type": "faker", "method": "prefix"}]}, 4000)
+    pairs = list(zip(table.column("gender").to_pylist(), table.column("anrede").to_pylist()))
+    plain = [(g, a) for g, a in pairs if a in ("Frau", "Herr")]
+    assert len(plain) > 0.85 * len(pairs)
+    assert all((g == "F") == (a == "Frau") for g, a in plain)
