@@ -1064,6 +1064,8 @@ def dependence_measure(placer: Placer, rule: Rule, own: dict[str, Any] | None) -
     verb = rule.args.get("verb", "")
     if rule.kind in ("rank", "mode") and own is not None and not words:
         return own, None
+    if PRICE_WORDS.match(words or "") or (not words and PRICE_WORDS.match(verb or "")):
+        verb, words = words or verb, ""
     if not words and verb:
         if PRICE_WORDS.match(verb):
             col = next((c for c in placer.columns if re.search(r"(^|_)(unit_)?price|(^|_)rate$|fee|cost|fare", c["name"])

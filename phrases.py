@@ -489,6 +489,8 @@ def read_shares(t: Text, rules: list[Rule], own: bool) -> None:
             t.take(m.start(), m.end())
     found: list[tuple[int, int, float, str]] = []
     for m in SHARE_RX.finditer(t.low):
+        if re.search(r"(?:between|from)\s+\S+\s+(?:and|to)\s*$|\d\s*%?\s*(?:-|to)\s*$", t.low[max(0, m.start() - 30):m.start()]):
+            continue  # "between 0 and 30%": a range of percentages
         if t.free(m.start(), m.end()):
             found.append((m.start(), m.end(), float(m.group("p")) / 100, (m.group("hedge") or "").lower()))
     for m in ONE_IN_RX.finditer(t.low):
