@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     max_concurrent_generations: int = Field(4, ge=1)  # generations at once; others wait their turn
     max_queued_generations: int = Field(64, ge=0)     # requests that may wait for a turn; beyond, 503
     queue_wait_seconds: float = Field(10.0, ge=0)     # how long a request waits for a turn, then 503
+    max_generation_seconds: float = Field(900.0, gt=0)  # a generation this long by its first block is a 422
     model_calls_per_minute: int = Field(30, ge=1)     # cache misses sent to the model
     max_cache_entries: int = Field(1000, ge=1)        # schemas kept in the cache, most recently used
     max_sample_bytes: int = Field(50_000_000, ge=1024)  # largest sample file /fit reads
@@ -869,7 +870,14 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
         await slots.acquire()
         try:
             chunks = job.chunks()
+            started = time.monotonic()
             first = await run_in_threadpool(next, chunks)  # whatever can fail, fails before the 200 goes out
+            expected = (time.monotonic() - started) * (job.output.blocks() - 1)   # the blocks still to make
+            if expected > settings.max_generation_seconds:
+                chunks.close()
+                raise SchemaError(f"this request would take about {expected / 60:,.0f} minutes to make (at most "
+                                  f"{settings.max_generation_seconds / 60:,.0f} here): ask for fewer rows or columns, "
+                                  "or use the command line", field="rows")
         except BaseException:
             slots.release()
             raise

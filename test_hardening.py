@@ -374,3 +374,11 @@ def test_fuzz_two_thousand_random_schemas(tmp_path):
     statuses = run_fuzz(tmp_path, 2000, seed=2)
     print("fuzz statuses", statuses)
     assert statuses.get(200, 0) > 100
+
+
+def test_generation_that_would_take_too_long_is_a_422(tmp_path):
+    with TestClient(main.create_app(make_settings(tmp_path, max_generation_seconds=0.001))) as client:
+        answer = client.post("/generate", json={"schema": GOOD_SCHEMA, "rows": 1_000_000, "seed": 1})
+        assert answer.status_code == 422 and "minutes" in answer.json()["detail"]
+        assert client.post("/generate", json={"schema": GOOD_SCHEMA, "rows": 10, "seed": 1}).status_code == 200
+        assert client.app.state.slots.free == 4

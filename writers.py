@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import zipfile
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ import pyarrow.parquet as pq
 from cells import DEFAULT_DECIMALS, fixed_decimals, format_datetime
 from columns import Column
 from errors import SchemaError, clip
-from rows import check_sizes, dataset_batches, formula_decimals, plan, prefetched
+from rows import BLOCK_ROWS, check_sizes, dataset_batches, formula_decimals, plan, prefetched
 from schema import Schema, Table
 
 FORMULA_START = re.compile(r"^[=+\-@\t\r]")
@@ -416,6 +417,10 @@ class Output:
     @property
     def filename(self) -> str:
         return f"{self.asked or self.schema.name}.{self.writer.extension}"
+
+    def blocks(self) -> int:
+        """How many blocks this output writes, for a time estimate from the first one."""
+        return sum(max(1, math.ceil(self.plan.sizes[t.name] / BLOCK_ROWS)) for t in self.tables)
 
     def first_rows(self) -> None:
         """Make each table's first block, as /check does: what fails in it fails here."""
