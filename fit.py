@@ -964,8 +964,9 @@ def date_column(prof: Profile, values: np.ndarray) -> dict[str, Any]:
     if not len(x):
         return col
     first, last = day_text(x.min(), False), day_text(x.max(), False)
-    if prof.step:
-        col |= {"start": first, "end": first, "step": prof.step}
+    if prof.step:  # a datetime series names its first time too (the engine starts it within that day)
+        begin = day_text(x.min(), prof.datetime)
+        col |= {"start": begin, "end": begin, "step": prof.step}
         return col | {"description": f"a regular series, one row every {prof.step}, from {first}"}
     q = quantile_grid(x)
     if not prof.datetime:
