@@ -163,9 +163,12 @@ class Vocabulary:
                          for c in data.get("concepts", [])]
         self.by_id = {c.id: c for c in self.concepts}
         self.index: dict[str, list[tuple[list[str], Concept]]] = {}
-        for concept in self.concepts:
+        owner: dict[tuple[str, ...], Concept] = {}
+        for concept in self.concepts:  # the same words in two concepts: the later, more specific one
             for needle in concept.words:
-                self.index.setdefault(needle[0], []).append((needle, concept))
+                owner[tuple(needle)] = concept
+        for needle, concept in owner.items():
+            self.index.setdefault(needle[0], []).append((list(needle), concept))
         self.domains = [(d["id"], [tokens(w) for w in d.get("words", []) if tokens(w)], d)
                         for d in data.get("domains", [])]
         self.domain_index: dict[str, list[tuple[list[str], int]]] = {}
@@ -201,7 +204,10 @@ class Vocabulary:
             for needle, i in self.domain_index.get(w, ()):
                 if words[at:at + len(needle)] == needle and (i, tuple(needle)) not in seen:
                     seen.add((i, tuple(needle)))
-                    scores[i] = scores.get(i, 0) + len(needle) ** 2 * (3 if find(subject, needle) >= 0 else 1)
+                    weight = 3 if find(subject, needle) >= 0 else 1
+                    if subject and subject[-len(needle):] == needle:
+                        weight *= 1.5  # the subject's head noun: "employee timesheets" are timesheets
+                    scores[i] = scores.get(i, 0) + len(needle) ** 2 * weight
         if not scores:
             return None
         best = max(scores, key=lambda i: (scores[i], -i))
@@ -668,7 +674,9 @@ class OfflineDesigner:
                 return None
         domain_id = ctx.domain_id
         core = [w for w in words if w not in self.unit_words] or words
-        concept = self.pick(core, ctx.subject, domain_id) or self.pick(words, ctx.subject, domain_id)
+        whole = [m for m in self.vocab.matches(words) if m.start == 0 and m.end == len(words) and m.size >= 2]
+        concept = whole[0].concept if whole else (self.pick(core, ctx.subject, domain_id) or
+                                                 self.pick(words, ctx.subject, domain_id))
         if alias:  # "state (UF)": a short or coded other name says which concept
             named = self.pick(tokens(alias), ctx.subject, domain_id)
             if named and (concept is None or len(alias) <= 4 or re.search(r"\b(code|abbr|abbreviation|initials)\b", alias, re.I)):

@@ -230,7 +230,8 @@ def share_head(parts: list[str], is_field: Any) -> list[str]:
         return parts
     if last[-1].lower() in SHARED_HEADS:
         head = singular(last[-1].lower())
-    elif all(len(p.split()) == 1 and len(p) <= 10 for p in parts[:-1]) and len(last) == 2:
+    elif all(len(p.split()) == 1 and len(p) <= 10 and not p.lower().endswith("s") for p in parts[:-1]) and \
+            len(last) == 2 and last[0].lower() not in ("their", "the", "a", "an", "its", "our", "his", "her", "each", "all"):
         head = last[-1]  # "x and y position", "pickup and dropoff time"
     else:
         return parts
