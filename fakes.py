@@ -197,7 +197,9 @@ PERSON_METHODS = {"name", "name_male", "name_female", "name_nonbinary", "first_n
                   "first_name_male", "first_name_female", "last_name", "email", "free_email",
                   "safe_email", "company_email", "user_name", "prefix", "prefix_male",
                   "prefix_female"}
-PLACE_METHODS = {"city", "state", "state_abbr", "zipcode", "postcode", "country"}
+PLACE_METHODS = {"city", "state", "state_abbr", "zipcode", "postcode", "country", "administrative_unit", "region",
+                 "prefecture", "province"}
+REGION_METHODS = {"state", "administrative_unit", "region", "prefecture", "province"}
 TOKEN = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 NAME_PARTS = re.compile(r"\{\{(first|last)_name\w*\}\}([^{]*)\{\{(?:first|last)_name\w*\}\}")
 TEMPLATE_DIGITS = {ord("#"): (0, 10), ord("%"): (1, 10), ord("$"): (2, 10)}
@@ -664,12 +666,43 @@ def place_tables() -> dict[str, tuple[Pool, list[list[Any]]]]:
     except (OSError, ValueError):
         return {}
     tables = {}
-    for key in ("us_places", "world_cities"):
-        rows = data.get(key) or []
+    named = [(key, data.get(key) or []) for key in ("us_places", "world_cities")]
+    named += [(f"country:{locale}", rows) for locale, rows in (data.get("countries") or {}).items()]
+    for key, rows in named:
+        width = 4 if key.startswith("country:") else 2   # a country's rows: city, region, postcode prefix, people
+        rows = [r for r in rows if isinstance(r, list) and len(r) >= width and isinstance(r[-1], (int, float))
+                and r[-1] > 0]
         if rows:
             weights = np.array([float(r[-1]) for r in rows])
             tables[key] = (Pool(pa.array(range(len(rows)), pa.int64()), np.cumsum(weights / weights.sum())), rows)
     return tables
+
+
+def locale_country(cols: FakerColumns) -> str | None:
+    """The country of a locale's places, in its own language when Faker knows it."""
+    with contextlib.suppress(Exception):
+        return cols.loc.gen.current_country() or None
+    return None
+
+
+def country_places(table: tuple[Pool, list[list[Any]]], methods: set[str], cols: FakerColumns,
+                   rng: np.random.Generator) -> dict[str, pa.Array]:
+    """Places of one country drawn from its real table (city, region, postcode prefix): the
+    postcode keeps the locale's own shape, its leading characters the city's."""
+    pool, rows = table
+    n = cols.n
+    picked = [rows[i] for i in pool.sample(n, rng).to_pylist()]
+    regions = pa.array([str(r[1]) for r in picked])
+    out = {"city": pa.array([str(r[0]) for r in picked])} | {m: regions for m in REGION_METHODS}
+    if methods & {"zipcode", "postcode"}:
+        method = "postcode" if hasattr(cols.loc.gen, "postcode") else "zipcode"
+        shapes = cols.plain(method, n, rng).to_pylist()
+        codes = pa.array([str(r[2]) + str(shape)[len(str(r[2])):] for r, shape in zip(picked, shapes)])
+        out |= {"postcode": codes, "zipcode": codes}
+    country = locale_country(cols)
+    if country:
+        out["country"] = pa.repeat(pa.scalar(country), n)
+    return out
 
 
 def real_places(methods: set[str], cols: FakerColumns, rng: np.random.Generator) -> dict[str, pa.Array] | None:
@@ -684,11 +717,11 @@ def real_places(methods: set[str], cols: FakerColumns, rng: np.random.Generator)
         return {"city": pa.array([r[0] for r in picked]), "state": pa.array([r[1] for r in picked]),
                 "state_abbr": pa.array([r[2] for r in picked]), "zipcode": pa.array(zip5),
                 "postcode": pa.array(zip5), "country": pa.repeat(pa.scalar("United States"), n)}
-    if "country" in methods and methods & {"city", "state", "zipcode", "postcode"} and locale != "en_US":
-        country = getattr(cols.loc.gen, "current_country", lambda: None)  # places of a locale are in its country
-        with contextlib.suppress(Exception):
-            return {"country": pa.repeat(pa.scalar(country()), n)} if country() else None
-        return None
+    local = places.get(f"country:{locale}")
+    if local and "city" in methods and methods & (REGION_METHODS | {"zipcode", "postcode"}):
+        return country_places(local, methods, cols, rng)
+    if "country" in methods and methods & ({"city", "zipcode", "postcode"} | REGION_METHODS) and locale != "en_US":
+        return {"country": pa.repeat(pa.scalar(locale_country(cols)), n)} if locale_country(cols) else None
     if {"city", "country"} <= methods and "world_cities" in places:
         pool, rows = places["world_cities"]
         picked = [rows[i] for i in pool.sample(n, rng).to_pylist()]

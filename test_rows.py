@@ -310,3 +310,21 @@ def test_salutations_are_the_locales_own_and_mostly_plain():
     plain = [(g, a) for g, a in pairs if a in ("Frau", "Herr")]
     assert len(plain) > 0.85 * len(pairs)
     assert all((g == "F") == (a == "Frau") for g, a in plain)
+
+
+def test_places_of_another_country_agree_when_places_json_knows_them(tmp_path, monkeypatch):
+    import fakes
+    data = json.loads((HERE / "places.json").read_text())
+    data["countries"] = {"de_DE": [["München", "Bayern", "80", 1488], ["Hamburg", "Hamburg", "20", 1841]]}
+    (tmp_path / "places.json").write_text(json.dumps(data))
+    monkeypatch.setattr(fakes, "PLACES_PATH", tmp_path / "places.json")
+    fakes.place_tables.cache_clear()
+    try:
+        cols = [{"name": "city", "type": "faker", "method": "city"}, {"name": "land", "type": "faker", "method": "state"},
+                {"name": "plz", "type": "faker", "method": "postcode"}]
+        table = table_of({"locale": "de_DE", "columns": cols}, 2000)
+    finally:
+        fakes.place_tables.cache_clear()
+    for city, land, plz in zip(*(table.column(c["name"]).to_pylist() for c in cols)):
+        assert (city, land, plz[:2]) in {("München", "Bayern", "80"), ("Hamburg", "Hamburg", "20")}
+        assert len(plz) == 5 and plz.isdigit()
