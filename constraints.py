@@ -110,7 +110,13 @@ class Resolver:
         return bool(b) and all(self.canon(w) & pool for w in b)
 
     def col_tokens(self, col: dict[str, Any]) -> set[str]:
+        """The words that name a column: its name, the user's words, and its concept's first names
+        ('kwh' is energy consumption)."""
         words = set(mention_tokens(col["name"].replace("_", " "))) | set(mention_tokens(col.get("_words", "")))
+        concept = self.designer.vocab.by_id.get(col.get("_concept") or "") if self.designer else None
+        if concept is not None:
+            for needle in concept.words[:6]:
+                words |= {w for w in needle if w not in GENERIC_TOKENS}
         return words | {stem(w) for w in words}
 
     def find(self, mention: str, table: Table | None = None, kinds: tuple[str, ...] = (), values: bool = True,
@@ -131,7 +137,7 @@ class Resolver:
                 words = self.col_tokens(col)
                 overlap = {w for w in mt if w in words or stem(w) in words}
                 score = len(overlap) / len(mt)
-                head = mt[-1] in words or stem(mt[-1]) in words
+                head = (mt[-1] in words or stem(mt[-1]) in words) and not (mt[-1] in GENERIC_TOKENS and overlap <= GENERIC_TOKENS)
                 if overlap and overlap <= GENERIC_TOKENS and not head and not self.only_one(t, overlap, kinds):
                     score *= 0.4
                 if head and len(mt) > 1:

@@ -146,8 +146,11 @@ def entity_spec(designer: Any, raw: str, context: set[str]) -> dict[str, Any] | 
     known = designer.vocab.entity(words, context)
     head_raw = re.findall(r"[A-Za-z][\w'-]*", rest)
     plural_word = bool(head_raw) and head_raw[-1].lower().endswith("s") and not head_raw[-1].lower().endswith("ss")
+    as_field = read_item(rest)
+    if as_field.low is not None or as_field.high is not None or as_field.values or re.search(r"\d", rest):
+        return None  # "nights 1-14" is a field
     if known is None:
-        if not plural_word or designer.names_field(rest) or len(words) > 2:
+        if not plural_word or designer.names_field(as_field.text or rest) or len(words) > 2:
             return None
     noun = " ".join(words)
     table = snake(plural(noun), 40)  # the user's own word for it: "purchases", "professors", "visits"

@@ -37,12 +37,14 @@ from phrases import Item, Rule, ascii_fold, normalize, read_item, read_rules, se
 from relations import (RELATIONS, ad_funnel, add_relations, birth_date_from_age, chance_links,  # noqa: F401
                        correlated_pairs, country_of_place, dates_in_order, derive, experience_from_age, find_col,
                        follow_up_measure, formula_links, grade_from_score, graduation_year_from_age, hotel_stay,
-                       line_total, min_max_pairs, ordinal_prices, salary_from_experience, stock_day, total_charges)
+                       line_total, min_max_pairs, only_when, ordinal_prices, records_agree, differ_pairs,
+                       salary_from_experience, stock_day, total_charges)
 from schema import Schema, load_schema, snake
 
 HERE = Path(__file__).resolve().parent
 VOCAB_PATH = HERE / "vocab.json"
-OWN_FILES = ("designer.py", "phrases.py", "constraints.py", "relations.py", "vocab.json", "records.json")
+OWN_FILES = ("designer.py", "phrases.py", "constraints.py", "relations.py", "datasets.py", "edits.py", "vocab.json",
+             "records.json")
 MAX_DRAFT_COLUMNS = 10_000      # the designer's own limit; the service's MAX_COLUMNS applies after
 MAX_DESCRIPTION_ECHO = 120      # a column's description quotes at most this much of the phrase
 
@@ -394,7 +396,8 @@ def assign_entities(columns: list[dict[str, Any]], subject: list[str]) -> None:
 
 
 def table_name(subject: str) -> str:
-    words = [w for w in re.findall(r"[a-z0-9]+", ascii_fold(subject).lower()) if w not in GENERIC_DATA_WORDS]
+    text = re.sub(r"\b([a-z])/([a-z])\b", r"\1\2", ascii_fold(subject).lower())  # "A/B test" -> ab_test
+    words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in GENERIC_DATA_WORDS]
     return snake("_".join(words[-3:]), 40) or "dataset"
 
 

@@ -585,8 +585,8 @@ def share_rule(t: Text, start: int, end: int, p: float, hedge: str, own: bool) -
 
 
 VAGUE_RX = re.compile(r"\b(?P<q>" + "|".join(sorted((re.escape(k) for k in VAGUE_SHARES), key=len, reverse=True)) +
-                      r")\s+(?:of\s+(?:the\s+)?(?P<who>[\w'-]+)\s+)?(?:(?:are|is|were|have|has|get|end up|being|go|"
-                      r"come)\s+)?(?P<pred>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+                      r")\s+(?:(?:of\s+(?:the\s+)?)?(?P<who>[\w'-]+)\s+(?=(?:are|is|were|have|has|get|end up|being)\b))?"
+                      r"(?:(?:are|is|were|have|has|get|end up|being|go|come)\s+)?(?P<pred>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 
 
 def read_vague_shares(t: Text, rules: list[Rule]) -> None:

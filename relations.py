@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 VOCAB_PATH = Path(__file__).resolve().parent / "vocab.json"
+RECORDS_PATH = Path(__file__).resolve().parent / "records.json"
+MAX_RECORD_CASES = 100          # a choice follows another through at most this many cases
 
 Columns = list[dict[str, Any]]
 AMOUNTS = ("float", "int")
@@ -34,7 +36,11 @@ def knowledge() -> dict[str, Any]:
         data = json.loads(VOCAB_PATH.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {"links": data.get("links") or [], "scales": data.get("scales") or []}
+    try:
+        records = json.loads(RECORDS_PATH.read_text(encoding="utf-8")).get("tables", {})
+    except (OSError, ValueError):
+        records = {}
+    return {"links": data.get("links") or [], "scales": data.get("scales") or [], "records": records}
 
 
 def links(kind: str) -> list[dict[str, Any]]:
@@ -286,7 +292,7 @@ def total_charges(columns: Columns, domain_id: str | None) -> None:
     tenure = find_col(columns, r"tenure|months", ("int",))
     total = find_col(columns, r"total", AMOUNTS)
     if monthly and tenure and total and total is not monthly and not given(total, "formula"):
-        derive(total, f"round({monthly['name']} * max({tenure['name']}, 1) * uniform(0.97, 1.03), 2)")
+        derive(total, f"round(max({monthly['name']} * max({tenure['name']}, 1) * uniform(0.97, 1.03), {monthly['name']}), 2)")
 
 
 def roles_of(columns: Columns, roles: dict[str, str], types: dict[str, list[str]]) -> dict[str, dict[str, Any]] | None:
@@ -356,9 +362,10 @@ def chance_from_number(flag: dict[str, Any], by: dict[str, Any], sign: int) -> N
     lo, hi = float(by.get("min", 0)), float(by.get("max", 1))
     if hi <= lo:
         return
-    mid = (lo + hi) / 2
+    mid = mean_of(by)  # the flag's share holds on average, whatever the number's shape
     a = min(p, 1 - p) * 0.95
-    slope = 2 * a / (hi - lo) * sign
+    spread = float(by["std"]) * 4 if by.get("std") else (hi - lo)
+    slope = 2 * a / max(min(spread, hi - lo), 1e-9) * sign
     derive(flag, f"uniform(0, 1) < {number_text(p)} + {number_text(slope)} * ({by['name']} - {number_text(mid)})")
     flag.setdefault("_given", set()).add("depends")
 
@@ -437,11 +444,128 @@ def follow_up_measure(columns: Columns, domain_id: str | None) -> None:
             break
 
 
+def records_agree(columns: Columns, domain_id: str | None) -> None:
+    """Fields of one real thing agree in a row (a coin's price level, a ticker's company, a car
+    model's make and price band, an airport's city): the key column takes real values from
+    records.json and the others follow it by cases."""
+    for table in knowledge().get("records", {}).values():
+        fields = table["fields"]
+        key_field = next(iter(fields))
+        for key_col in [c for c in columns if c["type"] in ("choice", "faker", "pattern") and matches_field(c, fields[key_field])]:
+            prefix = name_prefix(key_col["name"], fields[key_field])
+            others = [(f, c) for f in list(fields)[1:] for c in columns
+                      if c is not key_col and matches_field(c, fields[f]) and name_prefix(c["name"], fields[f]) == prefix
+                      and not given(c, "values", "range", "formula", "depends") and c["type"] != "formula"]
+            if not others and key_col["type"] == "choice":
+                continue
+            rows = table["rows"][:MAX_RECORD_CASES]
+            mapping = record_values(key_col, rows, key_field)
+            if mapping is None:
+                continue
+            spread = float(table.get("spread", 0.15))
+            for field, col in others:
+                follow_record(col, key_col["name"], mapping, field, spread)
+
+
+def matches_field(col: dict[str, Any], pattern: str) -> bool:
+    return bool(re.fullmatch(pattern, col["name"]))
+
+
+def name_prefix(name: str, pattern: str) -> str:
+    """'origin_airport' and 'origin_city' belong together; 'destination_city' to another airport."""
+    m = re.match(r"^(origin|destination|departure|arrival|from|to|home|away|source|target|pickup|dropoff)_", name)
+    return m.group(1) if m else ""
+
+
+def record_values(key_col: dict[str, Any], rows: list[dict[str, Any]], key_field: str) -> dict[Any, dict[str, Any]] | None:
+    """The key column's values, each with its record: its own values when they name records
+    ('BTC/USDT' is Bitcoin's), else the records' keys."""
+    keys = [str(row[key_field]) for row in rows]
+    if key_col["type"] == "choice" and key_col.get("values"):
+        mapping = {}
+        for value in key_col["values"]:
+            text = str(value).upper()
+            row = next((row for k, row in zip(keys, rows) if k.upper() == text or re.match(rf"^{re.escape(k.upper())}\b", text)),
+                       None)
+            if row is not None:
+                mapping[value] = row
+        if len(mapping) * 2 >= len(key_col["values"]) and len(mapping) >= 2:
+            if len(mapping) < len(key_col["values"]) and not given(key_col, "values"):
+                key_col["values"] = list(mapping)
+                key_col.pop("weights", None)
+            return mapping
+        return None  # values of another kind (tickers are not coins)
+    keep = {k: key_col[k] for k in ("name", "description", "_given", "_words", "_concept") if k in key_col}
+    key_col.clear()
+    key_col.update(keep, type="choice", values=keys)
+    return {k: row for k, row in zip(keys, rows)}
+
+
+def follow_record(col: dict[str, Any], key: str, mapping: dict[Any, dict[str, Any]], field: str, spread: float) -> None:
+    values = {k: row.get(field) for k, row in mapping.items() if row.get(field) is not None}
+    if not values:
+        return
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values.values())
+    if numeric and col["type"] in ("int", "float") and all(isinstance(v, int) for v in values.values()):
+        lo, hi = min(values.values()), max(values.values())  # a year, a count: exactly the record's
+        col.update(type="int", min=lo, max=hi, distribution="uniform")
+        for key_name in ("mean", "std", "decimals"):
+            col.pop(key_name, None)
+        col["depends_on"] = key
+        col["cases"] = [{"when": k, "min": v, "max": v} for k, v in values.items()]
+    elif numeric and col["type"] in ("int", "float"):
+        lo, hi = min(values.values()), max(values.values())
+
+        def digits(x: float) -> int:  # enough decimals for a coin worth 0.00002
+            return 2 if abs(x) >= 1 or x == 0 else min(10, 3 - math.floor(math.log10(abs(x))))
+        low_edge, high_edge = 1 - min(2.5 * spread, 0.9), 1 + 2.5 * spread
+        col.update(type="float", min=round(lo * low_edge, digits(lo)), max=round(hi * high_edge, 2),
+                   decimals=max(int(col.get("decimals") or 2), digits(lo)), distribution="normal",
+                   mean=round((lo + hi) / 2, 2), std=round((hi - lo) / 4 or 1, 2))
+        col["depends_on"] = key
+        col["cases"] = [{"when": k, "mean": v, "std": round(abs(v) * spread, digits(v) + 1),
+                         "min": round(v * low_edge, digits(v) + 1), "max": round(v * high_edge, digits(v) + 1)}
+                        for k, v in values.items()]
+    else:
+        options = list(dict.fromkeys(str(v) for v in values.values()))
+        keep = {k: col[k] for k in ("name", "description", "_given", "_words", "_concept") if k in col}
+        col.clear()
+        col.update(keep, type="choice", values=options, depends_on=key,
+                   cases=[{"when": k, "weights": [1.0 if o == str(v) else 0.0 for o in options]} for k, v in values.items()])
+    col.setdefault("_given", set()).add("depends")
+
+
+def differ_pairs(columns: Columns, domain_id: str | None) -> None:
+    """A trip does not end where it starts, a team does not play itself: "differ" links make the
+    second of such a pair draw any value but the first's."""
+    for link in links("differ"):
+        a = next((c for c in columns if rx(link["a"]).search(c["name"]) and c["type"] == "choice"), None)
+        b = next((c for c in columns if rx(link["b"]).search(c["name"]) and c["type"] == "choice" and c is not a), None)
+        if not a or not b or b.get("depends_on") or given(b, "depends") or not 2 <= len(b.get("values") or []) <= 100:
+            continue
+        shared = [v for v in a.get("values") or [] if v in b["values"]]
+        if len(shared) < 2 or len(shared) > 100:
+            continue
+        base = list(b.get("weights") or [1.0] * len(b["values"]))
+        b["depends_on"] = a["name"]
+        b["cases"] = [{"when": v, "weights": [0.0 if x == v else w for x, w in zip(b["values"], base)]} for v in shared]
+
+
+def only_when(columns: Columns, domain_id: str | None) -> None:
+    """Revenue comes from converted users, a refund from returned orders: "only_if" links leave
+    the amount empty where the flag is false."""
+    for link in links("only_if"):
+        flag = next((c for c in columns if rx(link["a"]).search(c["name"]) and c["type"] in ("bool", "formula")), None)
+        value = next((c for c in columns if rx(link["b"]).search(c["name"]) and c["type"] in ("int", "float", "formula")), None)
+        if flag and value and not value.get("null_if") and flag is not value:
+            value["null_if"] = f"not {flag['name']}"
+
+
 RELATIONS: list[Callable[[Columns, str | None], None]] = [
     dates_in_order, hotel_stay, line_total, birth_date_from_age, graduation_year_from_age,
     experience_from_age, salary_from_experience, stock_day, min_max_pairs, country_of_place,
-    ad_funnel, total_charges, formula_links, correlated_pairs, chance_links, ordinal_prices,
-    grade_from_score, follow_up_measure,
+    ad_funnel, total_charges, records_agree, formula_links, correlated_pairs, chance_links, ordinal_prices,
+    grade_from_score, follow_up_measure, differ_pairs, only_when,
 ]
 
 

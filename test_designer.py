@@ -415,7 +415,366 @@ def designer_schema(cols: list[dict]):
     return load_schema(assemble([Table("t", cols)], SimpleNamespace(locale="en_US"), "t"), 100)
 
 
+def test_rule_records_agree_price_follows_the_coin():
+    cols = drafted({"name": "symbol", "type": "choice", "values": ["BTC", "ETH", "DOGE"]},
+                   {"name": "price", "type": "float", "min": 1, "max": 100})
+    designer.records_agree(cols, None)
+    table = rows.main_rows(designer_schema(cols), 6000, 3)
+    sym, price = table.column("symbol").to_pylist(), np.array(table.column("price").to_pylist())
+    mean = {s: price[np.array(sym) == s].mean() for s in ("BTC", "ETH", "DOGE")}
+    assert mean["BTC"] > mean["ETH"] > 100 * mean["DOGE"]
+
+
+def test_rule_records_agree_a_model_has_one_make():
+    cols = drafted({"name": "make", "type": "choice", "values": ["x"]}, {"name": "model", "type": "faker", "method": "word"})
+    designer.records_agree(cols, None)
+    table = rows.main_rows(designer_schema(cols), 3000, 3)
+    pairs = set(zip(table.column("model").to_pylist(), table.column("make").to_pylist()))
+    assert len(pairs) == len({m for m, _ in pairs}) > 10
+
+
+def test_rule_differ_pairs_never_end_where_they_start():
+    airports = ["JFK", "LAX", "ORD", "ATL"]
+    cols = drafted({"name": "origin_airport", "type": "choice", "values": airports},
+                   {"name": "destination_airport", "type": "choice", "values": airports})
+    designer.differ_pairs(cols, None)
+    table = rows.main_rows(designer_schema(cols), 5000, 3)
+    assert all(a != b for a, b in zip(table.column("origin_airport").to_pylist(),
+                                      table.column("destination_airport").to_pylist()))
+
+
+def test_rule_only_when_revenue_comes_from_converted_users():
+    cols = drafted({"name": "converted", "type": "bool", "p": 0.2}, {"name": "revenue", **MONEY})
+    designer.only_when(cols, None)
+    table = rows.main_rows(designer_schema(cols), 5000, 3)
+    for converted, revenue in zip(table.column("converted").to_pylist(), table.column("revenue").to_pylist()):
+        assert (revenue is not None) == converted
+
+
 def test_every_relation_rule_has_its_own_test():
     tested = {name.removeprefix("test_rule_") for name in globals() if name.startswith("test_rule_")}
     for rule in designer.RELATIONS:
         assert any(t.startswith(rule.__name__) for t in tested), rule.__name__
+
+
+# --- the phrase grammar, checked on rows ---
+
+def designed(description: str):
+    return OfflineDesigner().design(description)
+
+
+def main_table(description: str, n: int = 4000, seed: int = 5) -> dict[str, list]:
+    table = rows.main_rows(designed(description).schema, n, seed)
+    return {name: table.column(name).to_pylist() for name in table.column_names}
+
+
+def all_tables(description: str, n: int = 1000, seed: int = 5) -> dict[str, dict[str, list]]:
+    schema = designed(description).schema
+    the_plan = rows.plan(schema, n, seed)
+    out = {}
+    for table in schema.tables:
+        if table.hidden:
+            continue
+        batch = pa_concat(rows.table_batches(the_plan, table.name))
+        out[table.name] = {name: batch.column(name).to_pylist() for name in batch.column_names}
+    return out
+
+
+def pa_concat(batches):
+    import pyarrow as pa
+    return pa.concat_tables(list(batches))
+
+
+def column(data: dict[str, list], pattern: str) -> list:
+    name = next(n for n in data if re.search(pattern, n))
+    return data[name]
+
+
+def share(values: list, wanted) -> float:
+    return sum(1 for v in values if v == wanted) / len(values)
+
+
+def test_grammar_ranges_in_their_many_forms():
+    data = main_table("Members with age between 30 and 50, score from 1 to 7, points up to 90, visits at least 2, "
+                      "rating 0-10 and balance from $1,000 to 5k")
+    assert 30 <= min(data["age"]) and max(data["age"]) <= 50
+    assert set(data["score"]) <= set(range(1, 8))
+    assert max(data["points"]) <= 90 and min(data["visits"]) >= 2
+    assert 0 <= min(data["rating"]) and max(data["rating"]) <= 10
+    assert 1000 <= min(data["balance"]) and max(data["balance"]) <= 5000
+
+
+def test_grammar_share_of_a_value_and_of_a_flag():
+    data = main_table("Insurance claims: claim id, status (open, settled, denied) with about 10% denied, amount. "
+                      "Around 4% of claims are flagged as suspected fraud.", n=20000)
+    assert abs(share(data["status"], "denied") - 0.10) < 0.015
+    assert abs(share(column(data, "fraud"), True) - 0.04) < 0.015
+
+
+def test_grammar_vague_shares_and_splits():
+    data = main_table("A trial with a 1:1 split between placebo and treatment: participant id, arm, age. "
+                      "Most participants are female.", n=20000)
+    assert abs(share(data["arm"], "placebo") - 0.5) < 0.015
+    flag = next((v for k, v in data.items() if "female" in k), None)
+    assert flag is not None and share(flag, True) > 0.6
+
+
+def test_grammar_order_in_minutes_and_days():
+    data = main_table("Trips with trip id, pickup time and dropoff time (dropoff is 5 to 90 minutes after pickup), "
+                      "booking date and travel date 1 to 30 days after the booking date")
+    for a, b in zip(data["pickup_time"], data["dropoff_time"]):
+        assert 5 * 60 - 1 <= (b - a).total_seconds() <= 90 * 60 + 1
+    for a, b in zip(data["booking_date"], data["travel_date"]):
+        assert 1 <= (b - a).days <= 30
+
+
+def test_grammar_order_must_come_after_and_before():
+    data = main_table("Applicants with name, application date and interview date. The interview date must come after "
+                      "the application date. The offer date is before the start date.")
+    assert all(b >= a for a, b in zip(data["application_date"], data["interview_date"]))
+    assert all(b >= a for a, b in zip(column(data, "offer"), column(data, "start")))
+
+
+def test_grammar_dependence_on_a_value_keeps_the_share():
+    data = main_table("Bottles with line, shift (morning, afternoon, night) and pass/fail. Roughly 2% of bottles fail, "
+                      "and the night shift has a higher failure rate than the others.", n=40000)
+    fails = [r == "fail" for r in data["pass_fail"]]
+    assert abs(sum(fails) / len(fails) - 0.02) < 0.01
+    by = {s: np.mean([f for f, x in zip(fails, data["shift"]) if x == s]) for s in ("morning", "night")}
+    assert by["night"] > by["morning"] * 1.5
+
+
+def test_grammar_more_means_more_and_grows_with():
+    data = main_table("Houses with size in square feet, price and age of roof. More square feet means a higher price. "
+                      "Insurance cost grows with roof age.")
+    assert np.corrcoef(column(data, "size|square"), data["price"])[0, 1] > 0.5
+
+
+def test_grammar_higher_in_the_evening_than_at_night():
+    data = main_table("Meter readings: meter id, timestamp, kWh. Consumption is higher in the evening (17:00-22:00) "
+                      "than at night.", n=20000)
+    hours = [t.hour for t in data["timestamp"]]
+    kwh = np.array(data["kwh"], dtype=float)
+    evening = kwh[[17 <= h < 22 for h in hours]].mean()
+    night = kwh[[h < 6 for h in hours]].mean()
+    assert evening > night * 1.3
+
+
+def test_grammar_summer_and_weekends():
+    data = main_table("Bookings with check-in date and nightly rate. Summer months (June-August) have higher rates.",
+                      n=20000)
+    months = [d.month for d in data["check_in_date"]]
+    rate = np.array(data["nightly_rate"], dtype=float)
+    assert rate[[m in (6, 7, 8) for m in months]].mean() > rate[[m not in (6, 7, 8) for m in months]].mean() * 1.3
+    data = main_table("Parking sessions with entry time and fee. Fees are higher on weekends.", n=20000)
+    days = [t.weekday() for t in data["entry_time"]]
+    fee = np.array(data["fee"], dtype=float)
+    assert fee[[d >= 5 for d in days]].mean() > fee[[d < 5 for d in days]].mean() * 1.2
+
+
+def test_grammar_group_beyond_a_threshold():
+    data = main_table("Claims with driver age 18 to 80 and claim amount. Younger drivers (under 25) file bigger claims.",
+                      n=20000)
+    age, amount = np.array(data["driver_age"]), np.array(data["claim_amount"], dtype=float)
+    assert amount[age < 25].mean() > amount[age >= 25].mean() * 1.3
+
+
+def test_grammar_ranks_from_comparatives_and_superlatives():
+    data = main_table("Pizzas with size (S, M, L) and unit price. Large pizzas cost more than medium, medium more than "
+                      "small.", n=20000)
+    mean = {s: np.mean([p for p, x in zip(data["unit_price"], data["size"]) if x == s]) for s in "SML"}
+    assert mean["S"] < mean["M"] < mean["L"]
+    data = main_table("Rooms with room type (standard, sea view, suite) and nightly rate (suites most expensive, "
+                      "standard cheapest)", n=20000)
+    mean = {s: np.mean([p for p, x in zip(data["nightly_rate"], data["room_type"]) if x == s])
+            for s in ("standard", "suite")}
+    assert mean["standard"] < mean["suite"]
+
+
+def test_grammar_counts_make_recurring_things():
+    data = main_table("Trips with trip id, driver id and fare. There are 150 drivers.", n=5000)
+    assert len(set(data["driver_id"])) == 150
+    data = main_table("Calls with call id, agent name and duration. A team of 12 agents takes the calls.", n=3000)
+    assert len(set(data["agent_name"])) == 12
+
+
+def test_grammar_time_series_every_n_minutes_per_thing():
+    schema = designed("Smart meter data: 40 households, one reading every 15 minutes per meter. Columns: meter id, "
+                      "timestamp, kWh").schema
+    table = rows.main_rows(schema, 4000, 2)
+    meters, times = table.column("meter_id").to_pylist(), table.column("timestamp").to_pylist()
+    assert len(set(meters)) == 40
+    for (m1, t1), (m2, t2) in zip(zip(meters, times), zip(meters[1:], times[1:])):
+        if m1 == m2:
+            assert (t2 - t1).total_seconds() == 900
+
+
+def test_grammar_formulas_hold_in_every_row():
+    data = main_table("Orders with quantity 1-4, unit price, total = quantity * unit price, a 10% tax and grand total")
+    for q, p, t in zip(data["quantity"], data["unit_price"], data["total"]):
+        assert abs(t - round(q * p, 2)) < 0.011
+    data = main_table("Rides with distance in km between 0.5 and 60 and a fare. The fare is 3 plus 1.80 per km, "
+                      "rounded to cents.")
+    for d, f in zip(data["distance_km"], data["fare"]):
+        assert abs(f - round(3 + 1.8 * d, 2)) < 0.011
+    data = main_table("Invoices with net amount, VAT 23%, total")
+    for n, v, t in zip(column(data, "net"), data["vat"], data["total"]):
+        assert abs(v - round(n * 0.23, 2)) < 0.011 and abs(t - round(n + v, 2)) < 0.011
+
+
+def test_grammar_date_plus_days_and_conditions():
+    data = main_table("Stays with check-in date, nights 1-14, check-out date = check-in + nights")
+    for c, n, o in zip(data["check_in_date"], data["nights"], data["check_out_date"]):
+        assert (o - c).days == n
+    data = main_table("Students with final score out of 100 and passed (final score at least 50)")
+    assert all(p == (s >= 50) for s, p in zip(data["final_score"], data["passed"]))
+
+
+def test_grammar_hours_years_and_blanks():
+    data = main_table("Orders with order id, order time (only during opening hours 11:00 to 23:00), claim date in 2024, "
+                      "resolved date or blank if open, status (open, closed)")
+    assert all(11 <= t.hour < 23 for t in data["order_time"])
+    assert all(d.year == 2024 for d in data["claim_date"])
+    assert all((r is None) == (s == "open") for r, s in zip(data["resolved_date"], data["status"]))
+
+
+def test_grammar_constraint_words_never_reach_names_or_values():
+    description = ("Car insurance claims. Policyholder age 18 to 85, claim amount mostly between 500 and 20000 with a "
+                   "long tail, settlement date 10 to 120 days after the claim, status open/settled/denied with about 10% "
+                   "denied. Younger drivers (under 25) file bigger claims on average.")
+    schema = designed(description).schema
+    words = re.compile(r"between|about|after|than|mostly|tail|younger|average|days|with")
+    for col in schema.columns:
+        assert not words.search(col.name), col.name
+        assert not any(words.search(str(v)) for v in col.values or []), col.values
+
+
+def test_grammar_statement_it_cannot_place_is_an_assumption():
+    design = designed("Orders with order id and amount. The moon is made of cheese more than of rock.")
+    assert any("could not be placed" in a or "were not placed" in a for a in design.assumptions)
+
+
+def test_unknown_domain_gets_a_table_from_its_nouns_and_says_so():
+    design = designed("zzz qqq")
+    assert design.assumptions and len(design.schema.columns) >= 4
+    design = designed("sales data")
+    assert any("assumed" in a for a in design.assumptions)
+    assert {"order_date", "quantity", "unit_price", "total"} <= {c.name for c in design.schema.columns}
+
+
+@pytest.mark.parametrize("description, checks", [
+    ("payroll", lambda d: all(n <= g for n, g in zip(column(d, "net"), column(d, "gross")))),
+    ("parking garage transactions", lambda d: all(b >= a for a, b in zip(d["entry_time"], d["exit_time"]))),
+    ("web analytics sessions", lambda d: {"desktop", "mobile", "tablet"} >= set(d["device_type"])),
+    ("vaccination records", lambda d: set(d["dose_number"]) <= {1, 2, 3}),
+    ("podcast episodes", lambda d: min(d["duration_minutes"]) >= 10),
+])
+def test_terse_domains_have_the_expected_columns(description, checks):
+    assert checks(main_table(description, n=2000))
+
+
+# --- datasets of several tables ---
+
+def test_dataset_from_a_list_of_things_with_per_ranges():
+    data = all_tables("an online shop with customers, products and orders where each order has 1-5 items")
+    assert {"customers", "products", "orders", "order_items"} <= set(data)
+    customers = set(data["customers"]["customer_id"])
+    assert set(data["orders"]["customer_id"]) <= customers
+    per_order = {}
+    for order in data["order_items"]["order_id"]:
+        per_order[order] = per_order.get(order, 0) + 1
+    assert set(data["order_items"]["order_id"]) <= set(data["orders"]["order_id"])
+    assert 1 <= min(per_order.values()) and max(per_order.values()) <= 5
+    prices = dict(zip(data["products"]["product_id"], data["products"]["price"]))
+    for product, unit_price in zip(data["order_items"]["product_id"], data["order_items"]["unit_price"]):
+        assert prices[product] == unit_price
+
+
+def test_dataset_from_their_and_counts():
+    data = all_tables("customers and their orders")
+    assert set(data["orders"]["customer_id"]) <= set(data["customers"]["customer_id"])
+    data = all_tables("School database: students, courses, enrollments with grades. 300 students, 25 courses.")
+    assert len(data["students"]["student_id"]) == 300 and len(data["courses"]["course_id"]) == 25
+    assert set(data["enrollments"]["course_id"]) <= set(data["courses"]["course_id"])
+
+
+def test_dataset_records_agree_and_popular_rows():
+    data = all_tables("Movie streaming: users, movies (title, genre, release year) and ratings (1-5 stars, rated_at). "
+                      "Popular movies get many more ratings than others.", n=3000)
+    movies = data["movies"]
+    assert len(set(movies["title"])) == len(movies["title"])
+    counts = sorted((data["ratings"][k] for k in data["ratings"] if k.endswith("_id") and k != "rating_id"), key=len)
+    ids = data["ratings"][next(k for k in data["ratings"] if "mov" in k)]
+    top = sorted({i: ids.count(i) for i in set(ids)}.values(), reverse=True)
+    assert sum(top[:10]) / len(ids) > 0.3 and counts
+
+
+def test_readings_from_machines_are_a_hidden_table_and_one_csv():
+    schema = designed("Sensor readings from 20 machines: machine id, timestamp, temperature").schema
+    assert [t.name for t in schema.visible_tables()] == [schema.main_table().name]
+    table = rows.main_rows(schema, 2000, 1)
+    assert len(set(table.column("machine_id").to_pylist())) == 20
+
+
+# --- locales ---
+
+def test_country_picks_locale_and_money_on_its_scale():
+    design = designed("Japanese employees with name, monthly salary and prefecture")
+    assert design.schema.locale == "ja_JP"
+    data = main_table("Japanese employees with name, monthly salary and prefecture")
+    assert 150_000 <= np.median(data["monthly_salary"]) <= 2_500_000
+    assert all(float(s).is_integer() for s in data["monthly_salary"])
+    assert set(data["prefecture"]) <= {r[0] for r in json_regions("ja_JP")}
+    data = main_table("German customers: Vorname, Nachname, PLZ, Stadt, Bundesland")
+    assert set(data["bundesland"]) <= {r[0] for r in json_regions("de_DE")}
+    assert all(re.fullmatch(r"\d{5}", p) for p in data["plz"])
+
+
+def json_regions(locale: str) -> list:
+    import json
+    return json.load(open(designer.VOCAB_PATH, encoding="utf-8"))["regions"][locale]
+
+
+# --- editing a schema ---
+
+@pytest.mark.parametrize("instruction, check", [
+    ("make ages 30 to 50", lambda s: (s["age"]["min"], s["age"]["max"]) == (30, 50)),
+    ("add a loyalty tier", lambda s: s["loyalty_tier"]["type"] == "choice"),
+    ("drop the email", lambda s: "email" not in s),
+    ("make churn 10%", lambda s: s["churned"]["p"] == 0.1),
+    ("rename city to town", lambda s: "town" in s and "city" not in s),
+    ("make ages 30 to 50 and add a loyalty tier", lambda s: s["age"]["max"] == 50 and "loyalty_tier" in s),
+])
+def test_edit_by_instruction(instruction, check):
+    schema = designed("Customers with name, email, age, city and churned").schema
+    edited = OfflineDesigner().edit(schema, instruction)
+    assert check({c.name: c.model_dump(exclude_none=True) for c in edited.schema.columns}), edited.assumptions
+
+
+def test_edit_over_http_and_unknown_instructions_say_so(client):
+    schema = client.post("/schema", json={"description": "Customers with name, email and age"}).json()["schema"]
+    resp = client.post("/schema", json={"schema": schema, "instruction": "make ages 30 to 50"})
+    assert resp.status_code == 200, resp.text
+    age = next(c for c in resp.json()["schema"]["columns"] if c["name"] == "age")
+    assert (age["min"], age["max"]) == (30, 50)
+    edited = OfflineDesigner().edit(designed("Customers with name and age").schema, "paint it blue")
+    assert any("not understood" in a for a in edited.assumptions)
+
+
+def test_identity_follows_code_and_knowledge_files():
+    for name in ("designer.py", "phrases.py", "constraints.py", "relations.py", "datasets.py", "edits.py",
+                 "vocab.json", "records.json"):
+        assert name in designer.OWN_FILES
+    assert OfflineDesigner().identity != OfflineDesigner({"concepts": []}).identity
+
+
+def test_a_new_description_is_designed_quickly():
+    import time
+    d = OfflineDesigner()
+    descriptions = [c[0] for c in DESIGNER_CASES][:20]
+    times = []
+    for text in descriptions:
+        start = time.perf_counter()
+        d.design(text + " ")
+        times.append(time.perf_counter() - start)
+    assert float(np.median(times)) < 0.05
