@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -896,7 +898,7 @@ def test_page_tab_order_inside_a_column(page_ui):
     card = page_column(pg, 4)
     card.get_by_label("Name", exact=True).focus()
     order = [page_focus_box(pg)]
-    for _ in range(30):
+    for _ in range(80):   # a column with cases has a row of fields per case
         pg.keyboard.press("Tab")
         box = page_focus_box(pg)
         if not pg.evaluate("document.activeElement.closest('li.col') === document.querySelectorAll('li.col')[4]"):
@@ -946,31 +948,473 @@ def test_page_checks_are_quiet(page_ui):
     assert pg.noise == [], pg.noise
 
 
-# --- a dataset of several tables is kept whole: shown as JSON, previewed by its main table ---
+# --- a dataset of several tables: a tab per table in the editor and in the preview ---
 
 SHOP = {"name": "shop", "locale": "en_US", "tables": [
     {"name": "customers", "rows": 100, "columns": [
         {"name": "customer_id", "type": "id"},
         {"name": "email", "type": "faker", "method": "email", "unique": True}]},
+    {"name": "products", "data": [
+        {"product_id": 1, "title": "Merino Socks", "price": 18.5},
+        {"product_id": 2, "title": "Trail Shoes", "price": 129.0}]},
     {"name": "orders", "per": {"table": "customers", "min": 0, "max": 3}, "columns": [
         {"name": "order_id", "type": "id", "prefix": "ORD-"},
         {"name": "customer_id", "type": "ref", "table": "customers"},
+        {"name": "product_id", "type": "ref", "table": "products", "distribution": "zipf"},
         {"name": "amount", "type": "float", "min": 5, "max": 500}]}]}
 
 
-def test_page_dataset_of_tables(page_ui):
+def page_tab(pg, name: str, where: str = "Tables"):
+    return pg.get_by_role("tablist", name=where, exact=True).get_by_role("tab", name=re.compile("^" + name + r"\b"))
+
+
+def page_shop(pg, schema=None):
+    page_design(pg, description=PAGE_CUSTOMERS)
+    page_apply(pg, schema or SHOP)
+
+
+def test_page_tables_in_tabs(page_ui):
+    pg = page_ui
+    page_shop(pg)
+    tabs = pg.get_by_role("tablist", name="Tables", exact=True).get_by_role("tab")
+    expect(tabs).to_have_count(3)
+    expect(page_tab(pg, "customers")).to_have_attribute("aria-selected", "true")
+    expect(page_tab(pg, "customers")).to_have_accessible_name("customers, main")
+    expect(pg.get_by_role("list", name="Columns of customers").get_by_role("listitem")).to_have_count(2)
+    # a table made per row of another: its size rule in words, and edits land in the schema
+    page_tab(pg, "orders").click()
+    panel = pg.get_by_role("tabpanel")
+    expect(panel.get_by_label("Size")).to_have_value("per")
+    expect(panel.get_by_label("Made for each row of")).to_have_value("customers")
+    expect(panel.get_by_label("At most … each")).to_have_value("3")
+    panel.get_by_label("At most … each").fill("5")
+    expect(panel.get_by_text(re.compile("Each row of customers gets 0 to 5 rows here"))).to_be_visible()
+    assert page_schema(pg)["tables"][2]["per"] == {"table": "customers", "min": 0, "max": 5}
+    ref = pg.get_by_role("list", name="Columns of orders").get_by_role("listitem").nth(1)
+    expect(ref.get_by_label("Type")).to_have_value("ref")
+    expect(ref.get_by_label("Refers to table")).to_have_value("customers")
+    expect(pg.get_by_role("list", name="Columns of orders").get_by_role("listitem").nth(2).get_by_label("Picks rows")).to_have_value("zipf")
+    expect(page_status(pg)).to_contain_text("accepts")
+    expect(page_status(pg)).to_contain_text("Rows per table: customers")
+    # the arrow keys move between tabs; a table of records is shown read-only
+    page_tab(pg, "orders").focus()
+    pg.keyboard.press("ArrowLeft")
+    expect(page_tab(pg, "products")).to_be_focused()
+    expect(page_tab(pg, "products")).to_have_attribute("aria-selected", "true")
+    expect(pg.get_by_text(re.compile("^2 fixed records"))).to_be_visible()
+    expect(pg.get_by_role("region", name="Records of products")).to_contain_text("Merino Socks")
+    expect(pg.get_by_role("list", name="Columns of products")).to_be_hidden()
+    expect(page_button(pg, "+ Add column")).to_be_hidden()
+    # hidden tables are marked as such
+    panel.get_by_label(re.compile("^Hidden: made for other tables")).check()
+    expect(page_tab(pg, "products")).to_have_accessible_name(re.compile("hidden"))
+    assert page_schema(pg)["tables"][1]["hidden"] is True
+    expect(pg.locator("#format-hint")).to_contain_text("Hidden tables are left out")
+    # renaming a table renames what refers to it
+    page_tab(pg, "customers").click()
+    panel.get_by_label("Table name").fill("clients")
+    expect(page_tab(pg, "clients")).to_be_visible()
+    schema = page_schema(pg)
+    assert schema["tables"][2]["per"]["table"] == "clients"
+    assert schema["tables"][2]["columns"][1]["table"] == "clients"
+    expect(page_status(pg)).to_contain_text("accepts")
+    page_shot(pg, "tables")
+    # a table added and a column given to it
+    page_button(pg, "+ Add table").click()
+    expect(pg.get_by_role("tablist", name="Tables", exact=True).get_by_role("tab")).to_have_count(4)
+    expect(panel.get_by_label("Table name")).to_be_focused()
+    panel.get_by_label("Table name").fill("stores")
+    page_button(pg, "+ Add column").click()
+    expect(pg.get_by_role("list", name="Columns of stores").get_by_role("listitem")).to_have_count(2)
+    expect(page_status(pg)).to_contain_text("accepts")
+    assert [t["name"] for t in page_schema(pg)["tables"]] == ["clients", "products", "orders", "stores"]
+
+
+def test_page_tables_previewed_and_downloaded(page_ui, tmp_path):
+    pg = page_ui
+    page_shop(pg)
+    with pg.expect_request(re.compile(r"/generate$")) as req:
+        page_button(pg, "Preview").click()
+    first = page_body(req.value)
+    assert first["table"] == "customers" and first["format"] == "csv"
+    expect(pg.locator("#preview-info")).to_contain_text("Table customers")
+    ptabs = pg.get_by_role("tablist", name="Preview tables", exact=True).get_by_role("tab")
+    expect(ptabs).to_have_count(3)
+    customers = set(page_column_cells(pg, "customer_id"))
+    with pg.expect_response(re.compile(r"/generate$")) as resp:
+        page_tab(pg, "orders", "Preview tables").click()
+    body = page_body(resp.value.request)
+    assert body["table"] == "orders"
+    # one random seed for every tab of one preview, so the tables join
+    expect(pg.locator("#preview-info")).to_contain_text("Table orders")
+    expect(pg.locator("#preview-wrap")).to_contain_text("ORD-")
+    owners = set(page_column_cells(pg, "customer_id"))
+    assert owners and owners <= customers, (owners - customers)
+    asked = []
+    pg.on("request", lambda r: asked.append(r.url) if r.url.endswith("/generate") else None)
+    page_tab(pg, "customers", "Preview tables").click()
+    expect(pg.locator("#preview-info")).to_contain_text("Table customers")
+    assert asked == []   # shown again, not made again
+    page_shot(pg, "tables-preview")
+
+    def download(fmt, dialect=None, table=""):
+        pg.get_by_label("Format").select_option(fmt)
+        if dialect:
+            pg.get_by_label("SQL dialect").select_option(dialect)
+        pg.get_by_label("Tables to download").select_option(table)
+        with pg.expect_request(re.compile(r"/generate$")) as rq, pg.expect_download() as dl:
+            page_button(pg, "Download").click()
+        path = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(path)
+        return page_body(rq.value), path
+
+    body, path = download("csv")
+    assert path.name == "shop.zip" and "table" not in body
+    with zipfile.ZipFile(path) as z:
+        assert sorted(z.namelist()) == ["customers.csv", "orders.csv", "products.csv"]
+    expect(pg.locator("#dl-saved")).to_contain_text("shop.zip")
+    body, path = download("xlsx")
+    assert path.name == "shop.xlsx" and path.read_bytes()[:2] == b"PK"
+    expect(pg.get_by_label("SQL dialect")).to_be_hidden()
+    pg.get_by_label("Format").select_option("sql")
+    expect(pg.locator("#format-hint")).to_contain_text("shop.sql")
+    body, path = download("sql", dialect="sqlite")
+    assert body["format"] == "sql" and body["dialect"] == "sqlite"
+    assert path.name == "shop.sql" and b"CREATE TABLE" in path.read_bytes()
+    body, path = download("csv", table="orders")
+    assert body["table"] == "orders" and path.name == "orders.csv"
+    assert path.read_text().splitlines()[0].replace('"', "") == "order_id,customer_id,product_id,amount"
+    page_shot(pg, "tables-downloaded")
+
+
+def test_page_table_problem_marked_on_its_tab(page_ui):
+    pg = page_ui
+    page_shop(pg)
+    page_tab(pg, "orders").click()
+    pg.get_by_role("tabpanel").get_by_label("At least … each").fill("9")
+    expect(pg.get_by_role("tabpanel").get_by_label("At least … each")).to_have_attribute("aria-invalid", "true")
+    page_tab(pg, "customers").click()
+    expect(page_tab(pg, "orders")).to_have_accessible_name(re.compile("needs fixing"))
+    expect(page_status(pg)).to_contain_text("see table orders, At least … each")
+    page_button(pg, "Preview").click()
+    expect(pg.locator("#status")).to_contain_text("Preview stopped")
+    expect(page_tab(pg, "orders")).to_have_attribute("aria-selected", "true")
+    expect(pg.get_by_role("tabpanel").get_by_label("At least … each")).to_be_focused()
+    pg.get_by_role("tabpanel").get_by_label("At least … each").fill("1")
+    expect(page_status(pg)).to_contain_text("accepts")
+    # a rule only the service knows, in a table not in view, marks that table's tab
+    page_tab(pg, "customers").click()
+    schema = page_schema(pg)
+    schema["tables"][2]["columns"][3] = {"name": "amount", "type": "formula", "expr": "nope * 2"}
+    page_apply(pg, schema, accepted=False)
+    expect(page_tab(pg, "orders")).to_have_accessible_name(re.compile("needs fixing"))
+    expect(page_status(pg)).to_contain_text("table orders")
+    page_tab(pg, "orders").click()
+    card = pg.get_by_role("list", name="Columns of orders").get_by_role("listitem").nth(3)
+    expect(card).to_have_class(re.compile(r"\bhas-error\b"))
+    page_shot(pg, "tables-problem")
+
+
+# --- columns that depend on each other, series, hours and formats, in words ---
+
+STAFF = {"name": "staff", "locale": "en_US", "columns": [
+    {"name": "level", "type": "choice", "values": ["junior", "senior"], "weights": [3, 1]},
+    {"name": "salary", "type": "int", "min": 30000, "max": 200000, "depends_on": "level",
+     "cases": [{"when": "senior", "min": 90000, "mean": 140000}]},
+    {"name": "remote", "type": "bool", "p": 0.3, "depends_on": "level", "cases": [{"when": "senior", "p": 0.8}]},
+    {"name": "badge_at", "type": "datetime", "start": "2025-01-06", "end": "2025-01-12", "hours": "08:00-18:00",
+     "weekdays": [1, 1, 1, 1, 1, 0, 0], "format": "%d/%m/%Y %H:%M"},
+    {"name": "bonus", "type": "float", "min": 0, "max": 5000, "null_if": "level == 'junior'"}]}
+
+
+def page_described_by(pg, field) -> str:
+    return " ".join(pg.locator("#" + i).inner_text() for i in (field.get_attribute("aria-describedby") or "").split())
+
+
+def test_page_cases_and_new_fields(page_ui):
     pg = page_ui
     page_design(pg, description=PAGE_CUSTOMERS)
-    page_json(pg, True)
-    pg.get_by_label("Schema as JSON").fill(json.dumps(SHOP))
-    page_button(pg, "Apply JSON").click()
-    expect(pg.get_by_text(re.compile("^This dataset has 2 tables"))).to_be_visible()
-    expect(pg.get_by_label("Schema as JSON")).to_be_visible()
-    expect(pg.locator("li.col")).to_have_count(0)
+    page_apply(pg, STAFF)
+    salary = page_column(pg, 1)
+    cases = salary.get_by_role("group", name="Cases of column 2 (salary)")
+    expect(cases).to_contain_text("where level has one of the values below")
+    expect(cases.get_by_label("Case 1: when level is")).to_have_value("senior")
+    expect(cases.get_by_label("Case 1: Minimum")).to_have_value("90000")
+    expect(cases.get_by_label("Case 1: Mean")).to_have_value("140000")
+    # a case added for the next value, edited, refused in words, removed
+    cases.get_by_role("button", name="Add a case to column 2 (salary)").click()
+    expect(cases.get_by_label("Case 2: when level is")).to_have_value("junior")
+    expect(cases.get_by_label("Case 2: when level is")).to_be_focused()
+    cases.get_by_label("Case 2: Maximum").fill("60000")
     expect(page_status(pg)).to_contain_text("accepts")
-    page_button(pg, "Preview").click()
-    expect(pg.locator("#preview-wrap thead th[data-name='email']")).to_be_visible()
-    with pg.expect_download() as info:
+    assert page_schema(pg)["columns"][1]["cases"][1] == {"when": "junior", "max": 60000}
+    cases.get_by_label("Case 2: Minimum").fill("70000")
+    expect(page_field_error(pg, cases.get_by_label("Case 2: Minimum"))).to_contain_text("Above the maximum (60,000)")
+    expect(page_status(pg)).to_contain_text("see column 2 (salary), case 2, Minimum")
+    cases.get_by_label("Case 2: Minimum").fill("")
+    expect(page_status(pg)).to_contain_text("accepts")
+    page_shot(pg, "cases")
+    cases.get_by_role("button", name="Remove case 2 of column 2 (salary)").click()
+    assert page_schema(pg)["columns"][1]["cases"] == [{"when": "senior", "min": 90000, "mean": 140000}]
+    expect(page_column(pg, 2).get_by_label("Case 1: Share true (0 to 1)")).to_have_value("0.8")
+    # hours, weekdays and a date format, each said in words beside it
+    badge = page_column(pg, 3)
+    hours = badge.get_by_label("Hours of the day")
+    expect(hours).to_have_value("08:00-18:00")
+    assert "between 08:00 and 18:00" in page_described_by(pg, hours)
+    weekdays = badge.get_by_label("Weekday weights (Mon first)")
+    assert "none on Saturday, Sunday" in page_described_by(pg, weekdays)
+    written = badge.get_by_label("Written as")
+    assert "e.g. 07/03/2025 14:05" in page_described_by(pg, written)
+    weekdays.fill("1, 1, 1")
+    expect(page_field_error(pg, weekdays)).to_contain_text("Give 7 weights, Monday first (3 given)")
+    weekdays.fill("1, 1, 1, 1, 1, 2, 0")
+    assert "busiest: Saturday; none on Sunday" in page_described_by(pg, weekdays)
+    badge.get_by_role("button", name="More settings for column 4 (badge_at)").click()
+    step = badge.get_by_label("Series step")
+    step.fill("2q")
+    expect(page_field_error(pg, step)).to_contain_text("A step such as 15m, 1h, 1d, 1w or 1mo")
+    step.fill("90m")
+    assert "every 90 minutes" in page_described_by(pg, step)
+    step.fill("")
+    expect(page_column(pg, 4).get_by_label("Empty when (condition)")).to_have_value("level == 'junior'")
+    expect(page_status(pg)).to_contain_text("accepts")
+    # what the rows show
+    pg.get_by_label("Seed").fill("5")
+    page_preview(pg)
+    levels = page_column_cells(pg, "level")
+    salaries = [int(v) for v in page_column_cells(pg, "salary")]
+    bonus = page_column_cells(pg, "bonus")
+    assert all(s >= 90000 for lv, s in zip(levels, salaries) if lv == "senior")
+    assert all(b == "" for lv, b in zip(levels, bonus) if lv == "junior")
+    stamps = page_column_cells(pg, "badge_at")
+    assert all(re.fullmatch(r"\d\d/01/2025 ((0[89]|1[0-7]):\d\d|18:00)", v) for v in stamps), stamps[:5]
+    # a refusal naming a column and a case is placed at that case's field
+    pg.route("**/check", page_refuse({"detail": "column 'salary': min 95000 is more than max 90000 (in the case when=senior)",
+                                       "field": "schema.columns.1"}))
+    cases.get_by_label("Case 1: Mean").fill("141000")
+    expect(page_field_error(pg, cases.get_by_label("Case 1: Minimum"))).to_contain_text("Min 95,000 is more than max 90,000")
+    pg.unroute("**/check")
+    cases.get_by_label("Case 1: Mean").fill("140000")
+    expect(page_status(pg)).to_contain_text("accepts")
+
+
+# --- what the designer assumed, and a change asked for in words ---
+
+def test_page_assumptions_and_asking_for_a_change(page_ui):
+    pg = page_ui
+    pg.get_by_label("Description").fill("An online shop with customers, products, orders and order items")
+    with pg.expect_response(re.compile(r"/schema$")) as resp:
+        page_button(pg, "Design").click()
+    assumed = resp.value.json()["assumptions"]
+    box = pg.get_by_role("list", name="What the designer assumed")
+    if assumed:
+        expect(box.get_by_role("listitem")).to_have_count(len(assumed))
+        expect(box).to_contain_text(assumed[0][1:20])
+    page_design(pg, description=PAGE_CUSTOMERS)
+    ask = pg.get_by_label("Ask for a change")
+    page_button(pg, "Ask").click()
+    expect(page_field_error(pg, ask)).to_contain_text("Say what to change")
+    # the real designer: the schema and the instruction go together, its answer is shown
+    ask.fill("make ages 30 to 50")
+    with pg.expect_response(re.compile(r"/schema$")) as resp:
+        page_button(pg, "Ask").click()
+    sent = page_body(resp.value.request)
+    assert sent["instruction"] == "make ages 30 to 50" and sent["schema"]["columns"][2]["name"] == "age"
+    answer = resp.value.json()
+    if answer["schema"] == sent["schema"]:
+        expect(pg.locator("#ask-status")).to_contain_text("Nothing changed")
+    else:
+        expect(pg.locator("#ask-status")).to_contain_text("Changed as asked")
+    for line in answer["assumptions"]:
+        expect(box).to_contain_text(line[1:30])
+    # a change: said in words, shown in the editor with the assumptions, and undone
+    before = page_schema(pg)
+    changed = json.loads(json.dumps(before))
+    changed["columns"][2].update({"min": 21, "max": 65, "mean": 40.5, "std": 7.5})
+    changed["columns"].append({"name": "loyalty_tier", "type": "choice", "values": ["bronze", "silver", "gold"]})
+    pg.route("**/schema", lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(
+        {"key": "k1", "source": "offline", "schema": changed,
+         "assumptions": ["ages were read as 30 to 50", "a loyalty tier of bronze, silver and gold was added"]})))
+    ask.fill("make ages 30 to 50 and add a loyalty tier")
+    page_button(pg, "Ask").click()
+    status = pg.locator("#ask-status")
+    expect(status).to_contain_text("Changed as asked: added loyalty_tier; changed age (minimum, maximum, mean, spread")
+    expect(page_column(pg, 4).get_by_label("Name", exact=True)).to_have_value("loyalty_tier")
+    expect(page_column(pg, 2).get_by_label("Minimum")).to_have_value("21")
+    expect(box.get_by_role("listitem")).to_have_count(2)
+    expect(box).to_contain_text("A loyalty tier of bronze, silver and gold was added.")
+    expect(page_status(pg)).to_contain_text("accepts")
+    page_shot(pg, "asked")
+    pg.unroute("**/schema")
+    status.get_by_role("button", name="Undo this change").click()
+    expect(pg.locator("li.col")).to_have_count(4)
+    assert page_schema(pg) == before
+    # a refusal of the instruction is said at the box
+    pg.route("**/schema", page_refuse({"detail": "instruction: String should have at most 2000 characters", "field": "instruction"}))
+    ask.fill("x")
+    page_button(pg, "Ask").click()
+    expect(page_field_error(pg, ask)).to_contain_text("Must be at most 2,000 characters")
+    expect(ask).to_have_attribute("aria-invalid", "true")
+    pg.unroute("**/schema")
+
+
+# --- learning from a sample ---
+
+def page_sample_csv(path: Path, rows: int = 300) -> Path:
+    rng = random.Random(7)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["penguin_id", "species", "island", "bill_length_mm", "body_mass_g", "sex", "observed_on"])
+        for i in range(rows):
+            sp = rng.choice(["Adelie", "Gentoo", "Chinstrap"])
+            mass = rng.gauss({"Adelie": 3700, "Gentoo": 5000, "Chinstrap": 3730}[sp], 350)
+            w.writerow([i + 1, sp, rng.choice(["Biscoe", "Dream", "Torgersen"]), round(mass / 100 + rng.gauss(0, 2), 1),
+                        round(mass), rng.choice(["male", "female", ""]), f"2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"])
+    return path
+
+
+def page_choose_sample(pg, path: Path) -> None:
+    with pg.expect_file_chooser() as chooser:
+        page_button(pg, "Choose a sample file…").click()
+    chooser.value.set_files(str(path))
+
+
+def page_drop(pg, name: str, data: str) -> None:
+    """A file dropped on the sample box, as a drag from the desktop does."""
+    transfer = pg.evaluate_handle("""([name, data]) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([data], name, {type: 'text/csv'}));
+        return dt;
+    }""", [name, data])
+    zone = pg.get_by_role("group", name="Or learn from a sample of your own data")
+    zone.dispatch_event("dragover", {"dataTransfer": transfer})
+    zone.dispatch_event("drop", {"dataTransfer": transfer})
+
+
+def test_page_learns_from_a_sample(page_ui, tmp_path):
+    pg = page_ui
+    sample = page_sample_csv(tmp_path / "penguins.csv")
+    with pg.expect_response(re.compile(r"/fit$"), timeout=120_000) as resp:
+        page_choose_sample(pg, sample)
+    assert resp.value.status == 200, resp.value.text()
+    report = resp.value.json()["report"]
+    expect(pg.get_by_role("heading", name="How close new rows come to the sample")).to_be_visible(timeout=60_000)
+    expect(page_column(pg, 0)).to_be_visible()
+    names = [c["name"] for c in page_schema(pg)["columns"]]
+    assert names == ["penguin_id", "species", "island", "bill_length_mm", "body_mass_g", "sex", "observed_on"]
+    expect(pg.locator("#source")).to_contain_text("sample")
+    expect(pg.locator("#sample-status")).to_contain_text("Learned from penguins.csv")
+    expect(page_status(pg)).to_contain_text("accepts")
+    # per column: sample against new rows in a picture, with its shape score
+    cols = pg.get_by_role("list", name="Columns compared").get_by_role("listitem")
+    expect(cols).to_have_count(len(report["columns"]))
+    species = cols.filter(has=pg.get_by_role("heading", name="species"))
+    expect(species.get_by_role("img")).to_have_attribute("aria-label", re.compile("Adelie \\d+% and \\d+%"))
+    expect(species).to_contain_text(re.compile(r"Shape \d+%"))
+    mass = cols.filter(has=pg.get_by_role("heading", name="body_mass_g"))
+    expect(mass.get_by_role("img")).to_have_attribute("aria-label", re.compile("^Values of body_mass_g from"))
+    dates = cols.filter(has=pg.get_by_role("heading", name="observed_on"))
+    expect(dates.get_by_role("img")).to_have_attribute("aria-label", re.compile("from 2023-"))
+    expect(cols.filter(has=pg.get_by_role("heading", name="penguin_id"))).to_contain_text("Made new, not compared")
+    fit_card = pg.locator("#fit-card")
+    expect(fit_card).to_contain_text(re.compile(r"\d+% overall"))
+    # pairs, the weakest first, and privacy in words
+    pairs = fit_card.get_by_role("table").get_by_role("row")
+    expect(pairs).to_have_count(min(8, len(report["pairs"])) + 1)
+    expect(fit_card).to_contain_text("are identical to a row of the sample")
+    if report["privacy"].get("dcr"):
+        expect(fit_card).to_contain_text("Distance to the closest sample row")
+    page_shot(pg, "fitted")
+    # then edit, preview and download as usual
+    stale = pg.get_by_text(re.compile("^You changed the schema since it was learned"))
+    expect(stale).to_be_hidden()
+    page_column(pg, 4).get_by_label("Maximum", exact=True).fill("6500")
+    expect(stale).to_be_visible()
+    page_preview(pg)
+    assert page_column_cells(pg, "species") is not None
+    pg.get_by_label("Rows", exact=True).fill("500")
+    with pg.expect_download() as dl:
         page_button(pg, "Download").click()
-    assert info.value.suggested_filename == "shop.zip"
-    assert json.loads(pg.get_by_label("Schema as JSON").input_value())["tables"][1]["name"] == "orders"
+    assert dl.value.suggested_filename == "penguins.csv"
+
+
+def test_page_sample_dropped_and_bad_files(page_ui, tmp_path):
+    pg = page_ui
+    err = pg.locator("#sample-err")
+    page_drop(pg, "notes.txt", "hello\n")
+    expect(err).to_contain_text("Cannot learn from notes.txt")
+    assert "sample:" not in err.inner_text()
+    page_drop(pg, "empty.csv", "")
+    expect(err).to_contain_text("empty.csv is empty")
+    page_drop(pg, "penguins.csv", page_sample_csv(tmp_path / "p.csv", rows=60).read_text())
+    expect(pg.get_by_role("heading", name="How close new rows come to the sample")).to_be_visible(timeout=60_000)
+    expect(err).to_be_empty()
+    # a new design leaves the report behind
+    page_design(pg, description=PAGE_CUSTOMERS)
+    expect(pg.locator("#fit-card")).to_be_hidden()
+
+
+def test_page_sample_too_large(page_browser, tmp_path):
+    for base in page_start(tmp_path, MAX_SAMPLE_BYTES="4096"):
+        ctx, pg, errors = page_open(page_browser, base)
+        try:
+            sample = page_sample_csv(tmp_path / "big.csv", rows=400)
+            page_choose_sample(pg, sample)
+            expect(pg.locator("#sample-err")).to_contain_text("too large")
+            expect(pg.locator("#sample-err")).to_contain_text("big.csv")
+            page_shot(pg, "sample-too-large")
+        finally:
+            ctx.close()
+        assert errors == [], errors
+
+
+# --- an older service: no samples, no SQL; the page leaves them out ---
+
+def test_page_without_samples_or_sql(page_browser, page_server):
+    ctx = page_browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+
+    def older(route):
+        doc = json.loads(urllib.request.urlopen(page_server + "/openapi.json", timeout=10).read())
+        doc["paths"].pop("/fit", None)
+        doc["components"]["schemas"]["GenerateRequest"]["properties"]["format"]["enum"] = ["csv", "jsonl", "json"]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(doc))
+
+    try:
+        pg.route("**/openapi.json", older)
+        pg.goto(page_server + "/")
+        expect(pg.locator("#health")).to_contain_text("designer")
+        expect(page_button(pg, "Choose a sample file…")).to_be_hidden()
+        options = pg.get_by_label("Format").locator("option").all_inner_texts()
+        assert options == ["CSV", "JSON Lines", "JSON array"]
+    finally:
+        ctx.close()
+
+
+# --- a phone shows tables, cases and the report whole ---
+
+def test_page_new_parts_on_a_phone(page_browser, page_server, tmp_path):
+    ctx, pg, errors = page_open(page_browser, page_server, **PAGE_PHONE)
+    try:
+        page_choose_sample(pg, page_sample_csv(tmp_path / "penguins.csv"))
+        expect(pg.get_by_role("heading", name="How close new rows come to the sample")).to_be_visible(timeout=60_000)
+        assert pg.evaluate("document.documentElement.scrollWidth") <= PAGE_PHONE["width"]
+        page_shot(pg, "phone-fitted")
+        page_apply(pg, STAFF)
+        expect(page_column(pg, 1).get_by_label("Case 1: Minimum")).to_be_visible()
+        assert pg.evaluate("document.documentElement.scrollWidth") <= PAGE_PHONE["width"]
+        page_apply(pg, SHOP)
+        page_tab(pg, "orders").click()
+        page_button(pg, "Preview").click()
+        expect(pg.locator("#preview-wrap tbody tr").first).to_be_visible()
+        assert pg.evaluate("document.documentElement.scrollWidth") <= PAGE_PHONE["width"]
+        unlabeled = pg.evaluate("""[...document.querySelectorAll('input, select, textarea, button')]
+            .filter(e => !e.hidden && e.type !== 'hidden' && e.offsetParent !== null)
+            .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+            .map(e => e.outerHTML.slice(0, 80))""")
+        assert unlabeled == []
+        page_shot(pg, "phone-tables")
+    finally:
+        ctx.close()
+    assert errors == [], errors
