@@ -121,42 +121,47 @@ class Resolver:
 
     def find(self, mention: str, table: Table | None = None, kinds: tuple[str, ...] = (), values: bool = True,
              exclude: tuple[Any, ...] = ()) -> Hit | None:
-        mt = mention_tokens(mention)
-        if not mt:
+        full = mention_tokens(mention)
+        if not full:
             return None
         best: Hit | None = None
         for t in ([table] if table else []) + [x for x in self.tables if x is not table]:
             own = set(mention_tokens(t.entity)) if t.entity else set()
-            words_here = [w for w in mt if w not in own] if len(mt) > 1 and t is table else mt
-            mt_all, mt = mt, (words_here or mt)  # "invoice amount" in the invoices table is its amount
+            stripped = [w for w in full if w not in own] if len(full) > 1 and t is table else full
+            variants = [full] + ([stripped] if stripped and stripped != full else [])  # "invoice amount" is the amount
             for col in t.columns:
                 if col.get("_helper") or any(col is e for e in exclude):
                     continue
                 if kinds and col["type"] not in kinds and not (col["type"] == "formula" and "formula" in kinds):
                     continue
                 words = self.col_tokens(col)
-                overlap = {w for w in mt if w in words or stem(w) in words}
-                score = len(overlap) / len(mt)
-                head = (mt[-1] in words or stem(mt[-1]) in words) and not (mt[-1] in GENERIC_TOKENS and overlap <= GENERIC_TOKENS)
-                if overlap and overlap <= GENERIC_TOKENS and not head and not self.only_one(t, overlap, kinds):
-                    score *= 0.4
-                if head and len(mt) > 1:
-                    score += 0.35  # the mention's last word is what it names
-                if set(mention_tokens(col["name"].replace("_", " "))) == set(mt):
-                    score += 0.5
+                score, overlap, mt = max((self.score(t, col, words, v, kinds) + (v,) for v in variants),
+                                         key=lambda x: x[0])
                 score += 0.05 if t is table else 0
                 if score > (best.score if best else 0.3):
                     best = Hit(t, col, None, score)
                 if values and col["type"] == "choice":
                     for value in col.get("values") or []:
                         vt = mention_tokens(str(value)) or [str(value).lower()]
-                        hit = self.same(mt, vt) or (len(mt) == 1 and self.same(vt, mt))
+                        hit = self.same(full, vt) or (len(full) == 1 and self.same(vt, full))
                         if hit:
-                            vscore = 0.6 + len(vt) / max(len(mt), 1) * 0.4 + (0.3 if overlap else 0)
+                            vscore = 0.6 + len(vt) / max(len(full), 1) * 0.4 + (0.3 if overlap else 0)
                             if vscore > (best.score if best else 0):
                                 best = Hit(t, col, value, vscore)
-            mt = mt_all
         return best
+
+    def score(self, table: Table, col: dict[str, Any], words: set[str], mt: list[str],
+              kinds: tuple[str, ...]) -> tuple[float, set[str]]:
+        overlap = {w for w in mt if w in words or stem(w) in words}
+        score = len(overlap) / len(mt)
+        head = (mt[-1] in words or stem(mt[-1]) in words) and not (mt[-1] in GENERIC_TOKENS and overlap <= GENERIC_TOKENS)
+        if overlap and overlap <= GENERIC_TOKENS and not head and not self.only_one(table, overlap, kinds):
+            score *= 0.4
+        if head and len(mt) > 1:
+            score += 0.35  # the mention's last word is what it names
+        if set(mention_tokens(col["name"].replace("_", " "))) == set(mt):
+            score += 0.5
+        return score, overlap
 
     def only_one(self, table: Table, words: set[str], kinds: tuple[str, ...]) -> bool:
         """Whether a single column of the table carries these words ('rates' when one rate is listed)."""
@@ -685,8 +690,10 @@ class Placer:
                     target["null_rate"] = 0.5
         else:
             target = own
-        hit = self.find(rule.other, DATES + ("formula",), values=False, ) if rule.other else None
-        other = hit.col if hit else None
+        hit = self.find(rule.other, DATES + ("formula",), values=False) if rule.other else None
+        other = (hit.col if hit.table is self.table else self.through(hit)) if hit else None
+        if other is not None and other.get("_virtual") and "." not in other["name"]:
+            other = None  # a date of a table this one does not refer to
         if other is None and rule.other:
             other = self.new_column(rule.other + (" date" if "date" not in rule.other.lower() else ""), "date")
         if target is None or other is None or target is other or target["type"] not in DATES:

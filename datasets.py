@@ -349,9 +349,14 @@ def relationships(designer: Any, specs: list[dict[str, Any]], reading: Any,
                                                        and m.get("name") == l.get("name") and m.get("stated")
                                                        and not l.get("stated") for m in links)]
     owners = {(l["child"], l["parent"]) for l in links if l.get("per")}
-    links = [l for l in links if l.get("stated") or l.get("name") or not any(  # an invoice's account is its subscription's
-        l["parent"] in parents_of.get(q, set()) and (l["child"], q) in owners and (q, l["parent"]) in owners
-        for q in parents_of.get(l["child"], set()) if q != l["parent"])]
+    kept = []
+    for l in links:  # an invoice's account is its subscription's: read through it, not drawn again
+        via = next((q for q in parents_of.get(l["child"], set()) if q != l["parent"] and (l["child"], q) in owners
+                    and (q, l["parent"]) in owners), None)
+        if via and not l.get("stated") and not l.get("name"):
+            l = dict(l, via=via)
+        kept.append(l)
+    links = kept
     linked = {l["child"] for l in links} | {l["parent"] for l in links}
     for i, spec in enumerate(specs):  # things the knowledge does not relate: the last one refers to the others
         if spec["table"] not in linked and i == len(specs) - 1:
@@ -415,6 +420,12 @@ def wire(specs: list[dict[str, Any]], tables: dict[str, Table], links: list[dict
             continue
         existing = child.col(name)
         col = {"name": name, "type": "ref", "table": parent.name}
+        if link.get("via"):  # the same parent row as the owning row's: a copy of its key
+            via_table = tables[link["via"]]
+            via_ref = next((c["name"] for c in child.columns if c["type"] == "ref" and c.get("table") == via_table.name), None)
+            if via_ref and via_table.col(name) is not None:
+                child.columns.append({"name": name, "type": "formula", "expr": f"{via_ref}.{name}"})
+                continue
         if parent.entity:  # the parent's own name or label is read through the ref, not drawn again
             for extra in [c for c in child.columns if c["name"] in (snake(parent.entity, 40), snake(parent.entity + " name", 40))
                           and c["type"] in ("choice", "faker") and not c.get("_given")]:

@@ -314,7 +314,8 @@ def field_name(item: Item, col: dict[str, Any], concept: Concept | None) -> str:
     """snake_case of the user's own words, singular unless it counts things ("num_likes") or the
     word is not an English plural ("woonplaats", "apellidos" as the concept knows them)."""
     words = [w for w in re.findall(r"[A-Za-z0-9%]+(?:-[A-Za-z0-9]+)*", ascii_fold(item.text)) if w.lower() not in FILLER]
-    own_word = concept is not None and any(words and raw.split()[-1:] == [words[-1].lower()] for raw in concept.raw)
+    own_word = concept is not None and words and any(raw.split()[-1:] == [words[-1].lower()] for raw in concept.raw) \
+        and not any(raw.split()[-1:] == [singular(words[-1].lower())] for raw in concept.raw)
     if words and words[-1].lower().endswith("s") and not own_word:
         one = singular(words[-1].lower())
         wanted = concept.name if concept else ""

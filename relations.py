@@ -557,7 +557,11 @@ def only_when(columns: Columns, domain_id: str | None) -> None:
     for link in links("only_if"):
         flag = next((c for c in columns if rx(link["a"]).search(c["name"]) and c["type"] in ("bool", "formula")), None)
         value = next((c for c in columns if rx(link["b"]).search(c["name"]) and c["type"] in ("int", "float", "formula")), None)
-        if flag and value and not value.get("null_if") and flag is not value:
+        if not flag or not value or value.get("null_if") or flag is value:
+            continue
+        if value["type"] in ("int", "float", "formula") and not re.search(r"date|_at$|time", value["name"]):
+            value.setdefault("_factors", []).append({"expr": f"if({flag['name']}, 1, 0)", "time": True})  # none: 0
+        else:
             value["null_if"] = f"not {flag['name']}"
 
 
