@@ -15,9 +15,12 @@ several things become a formula over a hidden base, correlations a matrix, priva
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from formula import parse_formula
@@ -1380,6 +1383,7 @@ def apply_rules(designer: Any, resolver: Resolver, table: Table, own: list[tuple
 # --- money on the country's scale ---
 
 def money_scale(designer: Any, columns: list[dict[str, Any]], ctx: Any) -> None:
+    places_agree(columns, ctx)
     """Money the vocabulary drafted in dollars, on the scale of the country's currency (yen,
     rupees ...); amounts the user gave keep their numbers."""
     currencies = designer.vocab.currencies
@@ -1402,6 +1406,37 @@ def money_scale(designer: Any, columns: list[dict[str, Any]], ctx: Any) -> None:
             col.pop("decimals", None)
             if col["type"] == "int" and col.get("std") is not None and col["std"] < 1:
                 col["std"] = 1
+
+
+# --- places that agree ---
+
+PLACES_PATH = Path(__file__).resolve().parent / "places.json"
+REGION_NAME = re.compile(r"(^|_)(state|region|province|prefecture|bundesland|county|estado|provincia|land|voivodeship|"
+                         r"departement|regione|provincie)$")
+
+
+@functools.cache
+def countries_with_places() -> frozenset[str]:
+    """Locales whose cities, regions and postcodes the row makers draw together (places.json)."""
+    try:
+        return frozenset((json.loads(PLACES_PATH.read_text(encoding="utf-8")).get("countries") or {}).keys())
+    except (OSError, ValueError):
+        return frozenset()
+
+
+def places_agree(columns: list[dict[str, Any]], ctx: Any) -> None:
+    """Beside a city, a region named in the locale's own words is the city's region: a place
+    column the row makers draw with the city from one real place."""
+    if ctx.locale not in countries_with_places():
+        return
+    if not any(c["type"] == "faker" and c.get("method") == "city" for c in columns):
+        return
+    for col in columns:
+        if col["type"] == "choice" and REGION_NAME.search(col["name"]) and not given(col, "values") and \
+                not all(len(str(v)) <= 3 for v in col.get("values") or []):
+            keep = {k: col[k] for k in ("name", "description", "_given", "_words", "_concept") if k in col}
+            col.clear()
+            col.update(keep, type="faker", method="administrative_unit")
 
 
 # --- assembling tables into a schema ---
