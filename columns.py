@@ -41,7 +41,7 @@ STEP = re.compile(r"^(\d{1,6})\s*(s|m|min|h|d|w|mo|y)$")
 STEP_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": SECONDS_PER_DAY, "w": 7 * SECONDS_PER_DAY}
 STEP_MONTHS = {"mo": 1, "y": 12}
 HOURS_WINDOW = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)\s*-\s*([01]?\d|2[0-4]):([0-5]\d)$")
-DATE_FORMAT = re.compile(r"^(?:[^%]|%[YmdHMSyBbAaIpjeFT%])*$")
+DATE_FORMAT = re.compile(r"^(?:[^%]|%-?[YmdHMSyBbAaIpjeFT%])*$")
 DATE_FORMAT_ALLOWED_TEXT = re.compile(r"^[%A-Za-z0-9 ,./:T-]*$")
 SQL_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9 _]{0,40}(\(\s*\d{1,5}\s*(,\s*\d{1,3}\s*)?\))?$")
 BAD_NAME_START = ("=", "+", "-", "@")
@@ -328,7 +328,7 @@ def check_date(col: Column) -> None:
     if col.format is not None and not (DATE_FORMAT.match(col.format) and DATE_FORMAT_ALLOWED_TEXT.match(col.format)
                                        and 1 <= len(col.format) <= 40):
         raise SchemaError(f"column {col.name!r}: format {clip(col.format, 40)!r} is not a date format such as "
-                          "%d/%m/%Y (directives %Y %m %d %H %M %S %y %b %B %a %A %I %p %j)")
+                          "%d/%m/%Y (directives %Y %m %d %H %M %S %y %b %B %a %A %I %p %j; %-d for a day without a leading zero)")
     check_times(col)
     if col.after:
         lo, hi = after_days(col)

@@ -208,6 +208,9 @@ WEIGHT_TABLE_SIZE = 2**20      # resolution of weighted draws from Faker's table
 SENTENCE_WORDS = 6
 PARAGRAPH_SENTENCES = (2, 4)
 TEXT_CHARS = 200
+SENTENCE_CHARS = 45             # about a six-word sentence, to size a text of max_nb_chars
+SIZED_TEXT = {"sentence": {"nb_words", "variable_nb_words"}, "paragraph": {"nb_sentences", "variable_nb_sentences"},
+              "text": {"max_nb_chars"}}
 
 
 @dataclass
@@ -445,10 +448,13 @@ class FakerColumns:
         self.loc = faker_locale(locale)
 
     def plain(self, method: str, n: int, rng: np.random.Generator, args: dict | None = None) -> pa.Array:
-        found = None if args else self.loc.recipe(method)
+        sized = bool(args) and set(args) <= SIZED_TEXT.get(method, set())  # text of a given length stays fast
+        found = self.loc.recipe(method) if not args or sized else None
         if found:
             provider, (kind, attr) = found
             try:
+                if sized:
+                    return self.recipe_custom(provider, attr, n, rng, **(args or {}))
                 return getattr(self, "recipe_" + kind)(provider, attr, n, rng)
             except KeyError:
                 pass
@@ -486,9 +492,9 @@ class FakerColumns:
         templates, groups = pick_templates(self.loc.pool(provider, attr), n, rng)
         return fill_templates(templates, groups, rng)
 
-    def recipe_custom(self, provider: Any, attr: str, n: int, rng: np.random.Generator) -> pa.Array:
+    def recipe_custom(self, provider: Any, attr: str, n: int, rng: np.random.Generator, **options: Any) -> pa.Array:
         name, _, extra = attr.partition(":")
-        return getattr(self, "custom_" + name)(provider, extra, n, rng)
+        return getattr(self, "custom_" + name)(provider, extra, n, rng, **options)
 
     def custom_us_state_abbr(self, provider: Any, _: str, n: int, rng: np.random.Generator) -> pa.Array:
         abbrs = [*provider.states_abbr, *getattr(provider, "territories_abbr", ()),
@@ -520,22 +526,36 @@ class FakerColumns:
         return uuid_strings(rng, n)
 
     def custom_sentence(self, provider: Any, _: str, n: int, rng: np.random.Generator,
-                        nb_words: int = SENTENCE_WORDS) -> pa.Array:
+                        nb_words: int = SENTENCE_WORDS, variable_nb_words: bool = True) -> pa.Array:
         pool = self.loc.pool(provider, "word_list")
         if pool is None:
             raise KeyError("word_list")
         # Faker varies the word count by up to 40% either way
-        counts = np.clip(np.round(nb_words * rng.uniform(0.6, 1.4, n)).astype(np.int32), 1, None)
+        spread = rng.uniform(0.6, 1.4, n) if variable_nb_words else np.ones(n)
+        counts = np.clip(np.round(nb_words * spread).astype(np.int32), 1, None)
         return pc.binary_join_element_wise(pc.utf8_capitalize(join_lists(pool.sample(int(counts.sum()), rng), counts, " ")), ".", "")
 
-    def custom_paragraph(self, provider: Any, _: str, n: int, rng: np.random.Generator) -> pa.Array:
-        counts = rng.integers(PARAGRAPH_SENTENCES[0], PARAGRAPH_SENTENCES[1] + 1, n).astype(np.int32)
+    def custom_paragraph(self, provider: Any, _: str, n: int, rng: np.random.Generator,
+                         nb_sentences: int | None = None, variable_nb_sentences: bool = True) -> pa.Array:
+        if nb_sentences is None:
+            counts = rng.integers(PARAGRAPH_SENTENCES[0], PARAGRAPH_SENTENCES[1] + 1, n).astype(np.int32)
+        else:
+            spread = rng.uniform(0.6, 1.4, n) if variable_nb_sentences else np.ones(n)
+            counts = np.clip(np.round(nb_sentences * spread).astype(np.int32), 1, None)
         sentences = self.custom_sentence(provider, "", int(counts.sum()), rng)
         return join_lists(sentences, counts, " ")
 
-    def custom_text(self, provider: Any, _: str, n: int, rng: np.random.Generator) -> pa.Array:
-        text = self.custom_paragraph(provider, "", n, rng)
-        return pc.utf8_rtrim(pc.utf8_slice_codeunits(text, 0, TEXT_CHARS), characters=" ")
+    def custom_text(self, provider: Any, _: str, n: int, rng: np.random.Generator,
+                    max_nb_chars: int = TEXT_CHARS) -> pa.Array:
+        if max_nb_chars == TEXT_CHARS:
+            text = self.custom_paragraph(provider, "", n, rng)
+            return pc.utf8_rtrim(pc.utf8_slice_codeunits(text, 0, max_nb_chars), characters=" ")
+        # as Faker does: whole sentences up to the length, cut inside one only when it alone is longer
+        sentences = math.ceil(max_nb_chars / SENTENCE_CHARS) + 1
+        text = self.custom_paragraph(provider, "", n, rng, nb_sentences=sentences, variable_nb_sentences=False)
+        whole = pc.struct_field(pc.extract_regex(text, f"^(?P<t>.{{1,{max_nb_chars - 1}}}\\.)"), [0])
+        cut = pc.utf8_rtrim(pc.utf8_slice_codeunits(text, 0, max_nb_chars), characters=" ")
+        return pc.if_else(whole.is_valid(), whole, cut)
 
 
 ACADEMIC_TITLE = re.compile(r"^(dr|prof|ing|dipl|univ|dott)", re.I)

@@ -72,6 +72,10 @@ OPERATOR_WORDS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.F
 class Formula:
     tree: ast.expr
     names: tuple[str, ...]      # the columns it reads; "customer_id.segment" through a ref
+    quoted: tuple[tuple[str, str], ...] = ()   # `Order Date` as the identifier that stands for it
+
+    def original(self, name: str) -> str:
+        return dict(self.quoted).get(name, name)
 
 
 _FORMULA_CACHE: dict[str, Formula] = {}
@@ -96,7 +100,7 @@ def parse_formula(expr: str, column: str) -> Formula:
     where = f"column {column!r}: formula"
     if len(expr) > MAX_EXPR_CHARS:
         raise SchemaError(f"{where} is longer than {MAX_EXPR_CHARS} characters")
-    source = re.sub(r"\bif\s*\(", "if_(", expr)  # `if` is a keyword in Python's grammar
+    source, quoted = quote_names(re.sub(r"\bif\s*\(", "if_(", expr))  # `if` is a keyword in Python's grammar
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as err:
@@ -150,10 +154,26 @@ def parse_formula(expr: str, column: str) -> Formula:
             skip.update(id(c) for c in node.comparators if isinstance(c, (ast.Tuple, ast.List)))
     if any(isinstance(n, (ast.Tuple, ast.List)) and id(n) not in skip for n in nodes):
         raise SchemaError(f"{where}: a list stands only after `in`, as in x in (1, 2, 3)")
-    formula = Formula(tree.body, tuple(dict.fromkeys(names)))
+    aliases = dict(quoted)
+    formula = Formula(tree.body, tuple(dict.fromkeys(aliases.get(n, n) for n in names)), tuple(quoted))
     if len(_FORMULA_CACHE) < MAX_PARSED_KEPT:
         _FORMULA_CACHE[expr] = formula
     return formula
+
+
+QUOTED_NAME = re.compile(r"`([^`\n]{1,64})`")
+
+
+def quote_names(source: str) -> tuple[str, list[tuple[str, str]]]:
+    """Column names that are not identifiers, written in backticks (`Order Date`), as identifiers
+    no column can have (they hold a character names may not); the pairs map them back."""
+    quoted: list[tuple[str, str]] = []
+
+    def swap(m: re.Match[str]) -> str:
+        stand_in = f"quoted\u00b7{len(quoted)}"
+        quoted.append((stand_in, m.group(1)))
+        return stand_in
+    return QUOTED_NAME.sub(swap, source), quoted
 
 
 def check_constant(value: Any, where: str) -> None:
@@ -176,8 +196,8 @@ class Typer:
     """The kind of a formula's result from the kinds of the names it reads; a SchemaError that
     names the operator and the kinds when they do not fit."""
 
-    def __init__(self, kinds: dict[str, str], column: str):
-        self.kinds, self.column = kinds, column
+    def __init__(self, kinds: dict[str, str], column: str, aliases: dict[str, str] | None = None):
+        self.kinds, self.column, self.aliases = kinds, column, aliases or {}
 
     def fail(self, message: str) -> SchemaError:
         return SchemaError(f"column {self.column!r}: formula {message}")
@@ -192,7 +212,7 @@ class Typer:
     def k_Name(self, node: ast.Name) -> str:
         if node.id in CONSTANTS:
             return BOOL if isinstance(CONSTANTS[node.id], bool) else FLOAT
-        return self.kinds.get(node.id, ANY)
+        return self.kinds.get(self.aliases.get(node.id, node.id), ANY)
 
     def k_Attribute(self, node: ast.Attribute) -> str:
         return self.kinds.get(dotted(node) or "", ANY)
@@ -339,7 +359,7 @@ def round_digits(node: ast.Call, column: str) -> int:
 
 
 def result_kind(formula: Formula, kinds: dict[str, str], column: str) -> str:
-    return Typer(kinds, column).kind(formula.tree)
+    return Typer(kinds, column, dict(formula.quoted)).kind(formula.tree)
 
 
 def result_decimals(node: ast.expr) -> int | None:
@@ -464,8 +484,9 @@ def cut_text(values: pa.Array) -> pa.Array:
 class FormulaEval:
     """Evaluate a checked formula on a block: every node gives an Arrow array of n values."""
 
-    def __init__(self, env: dict[str, pa.Array], n: int, rng: np.random.Generator, column: str):
-        self.env, self.n, self.rng, self.column = env, n, rng, column
+    def __init__(self, env: dict[str, pa.Array], n: int, rng: np.random.Generator, column: str,
+                 aliases: dict[str, str] | None = None):
+        self.env, self.n, self.rng, self.column, self.aliases = env, n, rng, column, aliases or {}
 
     def run(self, node: ast.expr) -> pa.Array:
         return getattr(self, "do_" + type(node).__name__)(node)
@@ -479,7 +500,7 @@ class FormulaEval:
     def do_Name(self, node: ast.Name) -> pa.Array:
         if node.id in CONSTANTS:
             return self.const(CONSTANTS[node.id])
-        return pa_array(self.env[node.id], self.n)
+        return pa_array(self.env[self.aliases.get(node.id, node.id)], self.n)
 
     def do_Attribute(self, node: ast.Attribute) -> pa.Array:
         return pa_array(self.env[dotted(node) or ""], self.n)

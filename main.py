@@ -471,6 +471,10 @@ class Designers:
         if cached is not None and cached.report is not None:
             return {"key": key, "source": "cache", "schema": cached.schema.public(), "report": cached.report}
         fitted = fit_sample(data, filename, description, name)
+        width = len(fitted.schema.get("columns") or [])
+        if width > self.settings.max_columns:
+            raise SchemaError(f"the sample {clip(filename, 60)!r} needs {width} columns (with helpers) to learn; this "
+                              f"service learns at most {self.settings.max_columns} (MAX_COLUMNS)", field="sample")
         schema = load_schema(fitted.schema, self.settings.max_columns)
         self.admit(schema)
         self.cache.put(key, schema, "sample", description or filename, report=fitted.report)

@@ -332,7 +332,8 @@ class Block:
     def condition(self, expr: str, col: Column) -> pa.Array:
         formula = parse_formula(expr, col.name)
         env = {name: self.by_name(name) for name in formula.names}
-        result = FormulaEval(env, self.n, self.rng(self.index[col.name], NULLS + 10), col.name).run(formula.tree)
+        result = FormulaEval(env, self.n, self.rng(self.index[col.name], NULLS + 10), col.name,
+                             dict(formula.quoted)).run(formula.tree)
         result = pa_array(result, self.n)
         truth = result if pa.types.is_boolean(result.type) else pc.not_equal(pc.cast(result, pa.float64(), safe=False), 0.0)
         return truth.fill_null(False)
@@ -591,6 +592,8 @@ def make_date(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
     elif col.distribution == "empirical" or u is not None:
         days = dates_from_uniforms(col, u if u is not None else rng.random(n), first, span)
         seconds = np.round(days * SECONDS_PER_DAY).astype(np.int64)
+        if col.hours is not None and not is_date:  # the day from the draw, the time of day from the hours
+            seconds = seconds // SECONDS_PER_DAY * SECONDS_PER_DAY + times_of_day(col, rng, n)
         offsets = (seconds // SECONDS_PER_DAY - first) if is_date else seconds - first * SECONDS_PER_DAY
     elif col.hours is None and col.weekdays is None:
         offsets = rng.integers(0, span * (1 if is_date else SECONDS_PER_DAY), n)
@@ -686,12 +689,16 @@ def dates_in_series(col: Column, block: Block) -> pa.Array:
     span = (end - start).days + 1
     seconds, months = step_size(col)
     salt = SERIES_SALT + zlib.crc32(f"{block.table.name}.{col.name}".encode()) + block.seed
-    u = hashed_uniform(entity, salt)
-    begin = first * SECONDS_PER_DAY + np.floor(u * span * SECONDS_PER_DAY).astype(np.int64)
-    if seconds and seconds <= SECONDS_PER_DAY:
-        begin -= begin % seconds  # a 15-minute series starts on a quarter hour
-    elif seconds or months:
-        begin -= begin % SECONDS_PER_DAY
+    exact = series_start(col)
+    if exact is not None:  # start == end: every series starts at that moment
+        begin = np.full(block.n, exact, dtype=np.int64)
+    else:
+        u = hashed_uniform(entity, salt)
+        begin = first * SECONDS_PER_DAY + np.floor(u * span * SECONDS_PER_DAY).astype(np.int64)
+        if seconds and seconds <= SECONDS_PER_DAY:
+            begin -= begin % seconds  # a 15-minute series starts on a quarter hour
+        elif seconds or months:
+            begin -= begin % SECONDS_PER_DAY
     if months:
         day = (begin // SECONDS_PER_DAY).astype("datetime64[D]")
         month = day.astype("datetime64[M]")
@@ -706,6 +713,15 @@ def dates_in_series(col: Column, block: Block) -> pa.Array:
     if col.type == "date":
         return within_dates(pa.array(values // SECONDS_PER_DAY), 1, pa.date32())
     return within_dates(pa.array(values.astype(np.int64)), SECONDS_PER_DAY, pa.timestamp("s"))
+
+
+def series_start(col: Column) -> int | None:
+    """The exact first moment of a series whose start and end are the same, in seconds since 1970."""
+    if col.start is None or str(col.start) != str(col.end):
+        return None
+    seconds = round(date_quantile(col, str(col.start)) * SECONDS_PER_DAY) if isinstance(col.start, str) \
+        and re.match(r"^\d{4}-\d\d-\d\d", col.start) else None
+    return seconds
 
 
 def make_pattern(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
@@ -779,7 +795,7 @@ def formula_decimals(col: Column) -> int | None:
 def make_formula(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
     formula = parse_formula(col.expr or "", col.name)
     env = {name: block.by_name(name) for name in formula.names}
-    result = pa_array(FormulaEval(env, block.n, rng, col.name).run(formula.tree), block.n)
+    result = pa_array(FormulaEval(env, block.n, rng, col.name, dict(formula.quoted)).run(formula.tree), block.n)
     if pa.types.is_null(result.type):
         result = result.cast(pa.string())
     if pa.types.is_floating(result.type):

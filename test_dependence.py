@@ -220,3 +220,37 @@ def test_date_format_writes_dates_in_that_format(client):
     cols = [{"name": "day", "type": "date", "start": "2024-01-01", "end": "2024-12-31", "format": "%d/%m/%Y"}]
     data = csv_columns(generate(client, schema_of(*cols), 500).content)
     assert all(len(v) == 10 and v[2] == "/" and v[5] == "/" and v.endswith("2024") for v in data["day"])
+
+
+def test_a_column_whose_name_is_not_an_identifier_is_read_in_backticks():
+    data = made({"name": "Order Date", "type": "date", "start": "2024-01-01", "end": "2024-12-31"},
+                {"name": "order month", "type": "formula", "expr": "month(`Order Date`) * 1"}, rows=500)
+    assert all(m == d.month for d, m in zip(data["Order Date"], data["order month"]))
+
+
+def test_series_whose_start_is_its_end_starts_exactly_there():
+    data = made({"name": "at", "type": "datetime", "start": "2024-03-01T06:30:00", "end": "2024-03-01T06:30:00",
+                 "step": "1h"}, rows=3)
+    assert [t.isoformat() for t in data["at"]] == ["2024-03-01T06:30:00", "2024-03-01T07:30:00", "2024-03-01T08:30:00"]
+
+
+def test_empirical_datetimes_take_their_time_of_day_from_hours():
+    data = made({"name": "at", "type": "datetime", "distribution": "empirical",
+                 "quantiles": ["2024-01-01", "2024-06-01", "2024-12-31"], "hours": "09:00-17:00"}, rows=5000)
+    assert {t.hour for t in data["at"]} == set(range(9, 17))
+
+
+def test_day_and_month_without_leading_zeros(client):
+    col = {"name": "day", "type": "date", "start": "2024-01-01", "end": "2024-01-09", "format": "%-d/%-m/%Y"}
+    days = csv_columns(generate(client, schema_of(col), 300).content)["day"]
+    assert all(len(d) == 8 and d.endswith("/1/2024") for d in days)
+
+
+def test_sized_faker_text_stays_within_its_length():
+    data = made({"name": "t", "type": "faker", "method": "text", "args": {"max_nb_chars": 80}},
+                {"name": "s", "type": "faker", "method": "sentence", "args": {"nb_words": 3, "variable_nb_words": False}},
+                rows=20_000)
+    lengths = [len(t) for t in data["t"]]
+    assert max(lengths) <= 80 and 48 <= sum(lengths) / len(lengths) <= 80
+    assert all(t.endswith(".") for t in data["t"])
+    assert all(len(s.split()) == 3 for s in data["s"])

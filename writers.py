@@ -80,10 +80,23 @@ def output_column(col: Column, values: pa.Array) -> pa.Array:
     if pa.types.is_floating(t):
         return fixed_decimals(values, decimals_of(col))
     if col.format and col.type in ("date", "datetime") and (pa.types.is_timestamp(t) or pa.types.is_date32(t)):
-        return pc.strftime(pc.cast(values, pa.timestamp("s")), format=col.format, locale="C")
+        return formatted_dates(values, col.format)
     if pa.types.is_timestamp(t):
         return format_datetime(values)
     return values
+
+
+UNPADDED = "\x01"   # marks a %-d field while formatting: its leading zero is then dropped
+
+
+def formatted_dates(values: pa.Array, fmt: str) -> pa.Array:
+    """Dates in a strftime format; %-d, %-m, %-H (no leading zero) are not in Arrow's strftime, so
+    they are written padded, marked, and unpadded after."""
+    text = pc.strftime(pc.cast(values, pa.timestamp("s")), format=fmt.replace("%-", UNPADDED + "%"), locale="C")
+    if "%-" not in fmt:
+        return text
+    text = pc.replace_substring_regex(text, pattern=UNPADDED + "0(\\d)", replacement="\\1")
+    return pc.replace_substring(text, UNPADDED, "")
 
 
 def json_strings(values: pa.Array) -> pa.Array:
