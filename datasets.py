@@ -18,8 +18,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from constraints import Resolver, Table, apply_rules, assemble, money_scale, plural
-from phrases import PARENS, Item, Rule, ascii_fold, read_item, read_rules, singular, split_items
+from assembly import assemble, money_scale
+from constraints import Resolver, Table, apply_rules, plural
+from clauses import read_item, read_rules
+from phrases import PARENS, Item, Rule, ascii_fold, singular, split_items
 from relations import add_relations
 from schema import snake
 

@@ -30,10 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from columns import MAX_CHOICE_VALUES
-from constraints import Resolver, Table, apply_rules, assemble, entity_table, money_scale
+from assembly import assemble, money_scale
+from constraints import Resolver, Table, apply_rules, entity_table
 from errors import SchemaError, clip
 from fakes import PERSON_METHODS
-from phrases import Item, Rule, ascii_fold, normalize, read_item, read_rules, sentences, singular, split_items
+from clauses import read_item, read_rules
+from phrases import Item, Rule, ascii_fold, normalize, sentences, singular, split_items
 from relations import (RELATIONS, ad_funnel, add_relations, birth_date_from_age, chance_links,  # noqa: F401
                        correlated_pairs, country_of_place, dates_in_order, derive, experience_from_age, find_col,
                        follow_up_measure, formula_links, grade_from_score, graduation_year_from_age, hotel_stay,
@@ -43,8 +45,8 @@ from schema import Schema, load_schema, snake
 
 HERE = Path(__file__).resolve().parent
 VOCAB_PATH = HERE / "vocab.json"
-OWN_FILES = ("designer.py", "phrases.py", "constraints.py", "relations.py", "datasets.py", "edits.py", "vocab.json",
-             "records.json")
+OWN_FILES = ("designer.py", "phrases.py", "clauses.py", "constraints.py", "dependence.py", "assembly.py", "relations.py",
+             "datasets.py", "edits.py", "vocab.json", "records.json")
 MAX_DRAFT_COLUMNS = 10_000      # the designer's own limit; the service's MAX_COLUMNS applies after
 MAX_DESCRIPTION_ECHO = 120      # a column's description quotes at most this much of the phrase
 

@@ -17,9 +17,12 @@ import re
 from types import SimpleNamespace
 from typing import Any
 
-from constraints import Placer, Resolver, Table, apply_item, assemble, finish_dependences, mention_tokens
+from assembly import assemble
+from constraints import Placer, Resolver, Table, apply_item, mention_tokens
+from dependence import finish_dependences
 from formula import parse_formula
-from phrases import Rule, ascii_fold, normalize, read_item, read_rules, split_items
+from clauses import read_item, read_rules
+from phrases import Rule, ascii_fold, normalize, split_items
 from relations import add_relations
 from schema import Schema, snake
 

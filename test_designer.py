@@ -410,7 +410,8 @@ def test_rule_follow_up_measure_stays_near_its_baseline():
 
 def designer_schema(cols: list[dict]):
     """Drafted columns (with the designer's private keys) as a checked one-table schema."""
-    from constraints import Table, assemble
+    from assembly import assemble
+    from constraints import Table
     from types import SimpleNamespace
     return load_schema(assemble([Table("t", cols)], SimpleNamespace(locale="en_US"), "t"), 100)
 
