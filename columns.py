@@ -441,7 +441,16 @@ def after_days(col: Column) -> tuple[float, float]:
 
 
 def unique_size(col: Column) -> int | None:
-    """How many distinct values a unique column can take, when it is drawn from a finite range."""
+    """How many distinct values a unique column can take, when it is drawn from a finite range
+    (or cut to a `max_length`)."""
+    if col.type == "id" and col.max_length:
+        if col.format == "uuid":
+            return 16 ** max(col.max_length - col.max_length // 9, 0)
+        digits = col.max_length - len(col.prefix or "")
+        return max(10 ** digits - max(col.start if isinstance(col.start, int) else 1, 0), 0) if digits > 0 else 0
+    if col.type == "pattern" and col.max_length:
+        kept = (col.pattern or "")[:col.max_length]
+        return min(10 ** kept.count("#") * 26 ** kept.count("?"), MAX_PERMUTATION)
     if col.type == "int":
         lo, hi = numeric_bounds(col)
         return min(int(math.floor(hi) - math.ceil(lo) + 1), MAX_PERMUTATION)

@@ -297,6 +297,8 @@ class Block:
             values = MAKERS[col.type](col, self, self.rng(i))
             if col.cases:
                 values = self.by_case(i, col, values)
+            if col.max_length and pa.types.is_string(values.type):
+                values = pc.utf8_slice_codeunits(values, 0, col.max_length)
             if col.unique and col.type == "faker":  # other types are unique by construction
                 values = self.make_unique(i, values)
             if col.null_rate > 0:
@@ -304,8 +306,6 @@ class Block:
                 values = pc.if_else(mask, pa.scalar(None, values.type), values)
             if col.null_if:
                 values = pc.if_else(self.condition(col.null_if, col), pa.scalar(None, values.type), values)
-            if col.max_length and pa.types.is_string(values.type):
-                values = pc.utf8_slice_codeunits(values, 0, col.max_length)
             if col.type == "ref" and values.null_count:  # an empty key reads nothing through it
                 self.ref_rows[col.name] = np.where(values.is_valid().to_numpy(zero_copy_only=False),
                                                    self.ref_rows[col.name], -1)
@@ -410,6 +410,7 @@ class Block:
         seen = self.maker.seen.setdefault(i, set())
         tags: dict[int, str] = {}
         text = pa.types.is_string(values.type)
+        limit = self.table.columns[i].max_length
         for row, value in enumerate(values.to_pylist()):
             if value is None:
                 continue
@@ -420,6 +421,9 @@ class Block:
                     tag = str(self.offset + row + 1) + ("" if bump == 1 else f"_{bump}")
                     local, at, domain = value.partition("@")
                     candidate = f"{local}{tag}@{domain}" if at else f"{value}-{tag}"
+                    if limit and len(candidate) > limit:  # the tag must fit the column's length
+                        kept = max(limit - len(tag) - (len(domain) + 1 if at else 1), 0)
+                        candidate = (f"{local[:kept]}{tag}@{domain}" if at else f"{value[:kept]}-{tag}")[-limit:]
                 else:
                     candidate = (not value) if isinstance(value, bool) else value + bump
                 key = hash(candidate)
@@ -471,6 +475,8 @@ def id_values(col: Column, rows: np.ndarray) -> pa.Array:
 def make_id(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
     if col.format == "uuid":
         return uuid_strings(rng, block.n)
+    if col.per:  # numbered within each parent row: line 1, 2, 3 of each order
+        return id_values(col, series_position(col, block)[1])
     return id_values(col, block.rows())
 
 
@@ -814,6 +820,9 @@ def make_ref(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
     size = parent.size
     if col.name == table.owner:
         rows = np.searchsorted(block.plan.starts[table.name], block.rows(), side="right") - 1
+    elif col.table == table.name:  # an earlier row of the same table (a manager, a parent category)
+        own = block.rows()
+        rows = np.where(own > 0, np.floor(rng.random(block.n) * own).astype(np.int64), -1)
     elif any(c.step and c.per == col.name for c in table.columns):
         rows = block.rows() * max(size, 1) // max(block.maker.size, 1)
     elif size == 0:
@@ -827,7 +836,8 @@ def make_ref(col: Column, block: Block, rng: np.random.Generator) -> pa.Array:
     block.ref_rows[col.name] = rows
     if size == 0:
         return pa.nulls(block.n, pa.string())
-    return parent.keys_at(rows)
+    keys = parent.keys_at(np.maximum(rows, 0))
+    return keys if (rows >= 0).all() else pc.if_else(pa.array(rows >= 0), keys, pa.scalar(None, keys.type))
 
 
 def distinct_rows(block: Block, size: int) -> np.ndarray:

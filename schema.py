@@ -207,10 +207,11 @@ class Table(BaseModel):
 
     @property
     def key(self) -> str | None:
-        """The column other tables refer to: its first id column, or a data table's first field."""
+        """The column other tables refer to: its first id column numbered through the whole table
+        (not within each parent), or a data table's first field."""
         if self.data is not None:
             return self.columns[0].name
-        return next((c.name for c in self.columns if c.type in KEY_TYPES), None)
+        return next((c.name for c in self.columns if c.type in KEY_TYPES and not c.per), None)
 
     @property
     def owner(self) -> str | None:
@@ -364,7 +365,7 @@ def reads(col: Column) -> list[Read]:
         found += [Read(n, (), "expr") for n in parse_formula(col.expr, col.name).names]
     if col.type in TEMPORAL_TYPES and col.after:
         found.append(Read(col.after, ("date", "datetime", "formula"), "after"))
-    if col.type in TEMPORAL_TYPES and col.per:
+    if col.type in TEMPORAL_TYPES + ("id",) and col.per:
         found.append(Read(col.per, ("ref",), "per"))
     if col.depends_on:
         found.append(Read(col.depends_on, (), "depends_on"))
@@ -455,6 +456,11 @@ class Dataset:
             if col.unique:
                 raise SchemaError(f"{self.label(table, col)}: a ref column cannot be unique",
                                   field=self.where(table, col, "unique"))
+            if col.table == table.name:
+                key = table.column(table.key or "")
+                if key is None or key.type != "id" or key.format == "uuid":
+                    raise SchemaError(f"{self.label(table, col)}: a ref to its own table needs the table's key to be a "
+                                      "numbered id", field=self.where(table, col, "table"))
             if col.distinct and (table.per is None or col.name == table.owner):
                 raise SchemaError(f"{self.label(table, col)}: distinct picks differ within each parent row, so "
                                   "they need a table made per a parent, and a ref other than the one to that parent",
@@ -464,6 +470,9 @@ class Dataset:
             if read.kinds and found.type not in read.kinds:
                 raise SchemaError(f"{self.label(table, col)}: {read.what} names {read.name!r}, a {found.type} "
                                   f"column, not {' or '.join(read.kinds)}", field=self.where(table, col, read.what))
+        if col.type == "id" and col.per and col.per != table.owner:
+            raise SchemaError(f"{self.label(table, col)}: an id numbered per parent names the ref to the parent "
+                              f"this table is made per ({table.owner or 'it has none'})", field=self.where(table, col, "per"))
         if col.per and "." in col.per:
             raise SchemaError(f"{self.label(table, col)}: per names a ref column of this table, not one read "
                               "through another table", field=self.where(table, col, "per"))
@@ -483,6 +492,10 @@ class Dataset:
             if found.type != "ref":
                 raise SchemaError(f"{self.label(table, col)}: {read.what} reads {clip(read.name, 80)!r}, but "
                                   f"{part!r} is not a ref column, so nothing can be read through it",
+                                  field=self.where(table, col, read.what))
+            if found.table == here.name:
+                raise SchemaError(f"{self.label(table, col)}: {read.what} reads {clip(read.name, 80)!r} through "
+                                  f"{part!r}, a ref to its own table; only its key can be used",
                                   field=self.where(table, col, read.what))
             here = self.tables[found.table or ""]
         raise AssertionError("unreachable")
@@ -583,7 +596,7 @@ def table_order(schema: Schema) -> list[str]:
             raise SchemaError(f"tables refer to each other in a circle: {' -> '.join(cycle)}", field="tables")
         state[name] = 1
         table = tables[name]
-        parents = {c.table for c in table.columns if c.type == "ref" and c.table in tables}
+        parents = {c.table for c in table.columns if c.type == "ref" and c.table in tables and c.table != name}
         if table.per:
             parents.add(table.per.table)
         for parent in sorted(p for p in parents if p):
@@ -626,7 +639,7 @@ def check_capacity(schema: Schema, table: Table, rows: int) -> None:
     """A unique column must be able to hold its table's rows as distinct values; say so before any byte."""
     where = Dataset(schema)
     for col in table.columns:
-        if not col.unique:
+        if not (col.unique or col.name == table.key):
             continue
         if col.type == "formula" or (col.type in TEMPORAL_TYPES and col.after):
             raise SchemaError(f"column {col.name!r}: unique is not supported on {col.type} columns computed from others",

@@ -277,3 +277,46 @@ def test_schema_answer_round_trips_a_dataset(client):
     public = load_schema(SHOP, 200).public()
     assert json.loads(json.dumps(public))["tables"][1]["data"][0]["name"] == "Trail Running Shoes"
     assert load_schema(public, 200).public() == public
+
+
+def test_ref_to_its_own_table_points_at_an_earlier_row():
+    schema = load_schema({"tables": [{"name": "employees", "rows": 2000, "columns": [
+        {"name": "employee_id", "type": "id"},
+        {"name": "manager_id", "type": "ref", "table": "employees", "null_rate": 0.05}]}]}, 200)
+    table = main_rows(schema, 2000, 1)
+    pairs = list(zip(table.column("employee_id").to_pylist(), table.column("manager_id").to_pylist()))
+    assert pairs[0][1] is None
+    assert all(m is None or m < e for e, m in pairs)
+    assert sum(m is None for _, m in pairs) < 0.1 * len(pairs)
+
+
+def test_reading_through_a_ref_to_its_own_table_is_a_422(client):
+    schema = {"tables": [{"name": "staff", "rows": 10, "columns": [
+        {"name": "staff_id", "type": "id"}, {"name": "boss", "type": "ref", "table": "staff"},
+        {"name": "boss_name", "type": "formula", "expr": "boss.staff_id"}]}]}
+    answer = client.post("/generate", json={"schema": schema})
+    assert answer.status_code == 422 and "own table" in answer.json()["detail"]
+
+
+def test_id_numbered_within_each_parent_row():
+    schema = copy.deepcopy(SHOP)
+    schema["tables"][3]["columns"].insert(1, {"name": "line_no", "type": "id", "per": "order_id"})
+    table = plan(load_schema(schema, 200), 300, 1).maker("order_items").table_block(0)
+    lines: dict[str, list[int]] = {}
+    for order, line in zip(table.column("order_id").to_pylist(), table.column("line_no").to_pylist()):
+        lines.setdefault(order, []).append(line)
+    assert all(numbers == list(range(1, len(numbers) + 1)) for numbers in lines.values())
+
+
+def test_unique_text_cut_to_its_length_stays_unique():
+    schema = load_schema({"columns": [{"name": "code", "type": "faker", "method": "first_name", "unique": True,
+                                       "max_length": 6}]}, 200)
+    codes = main_rows(schema, 3000, 1).column("code").to_pylist()
+    assert len(set(codes)) == 3000 and max(len(c) for c in codes) <= 6
+
+
+def test_key_cut_to_its_length_must_hold_the_rows(client):
+    schema = {"columns": [{"name": "k", "type": "id", "prefix": "K-", "max_length": 4}]}
+    assert client.post("/generate", json={"schema": schema, "rows": 99}).status_code == 200
+    answer = client.post("/generate", json={"schema": schema, "rows": 3000})
+    assert answer.status_code == 422 and "99" in answer.json()["detail"]
