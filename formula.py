@@ -146,9 +146,11 @@ def parse_formula(expr: str, column: str) -> Formula:
                 raise SchemaError(f"{where}: a list in a formula holds only constants, at most {MAX_IN_VALUES}, "
                                   "after `in`, as in month(day) in (6, 7, 8)")
         elif isinstance(node, ast.Compare):
-            for op, right in zip(node.ops, node.comparators):
+            for i, (op, right) in enumerate(zip(node.ops, node.comparators)):
                 if isinstance(op, (ast.In, ast.NotIn)) != isinstance(right, (ast.Tuple, ast.List)):
                     raise SchemaError(f"{where}: `in` takes a list of constants, as in x in (1, 2, 3)")
+                if isinstance(op, (ast.In, ast.NotIn)) and i < len(node.ops) - 1:
+                    raise SchemaError(f"{where}: `in` ends a comparison; join two with and/or")
     for node in nodes:  # lists stand only after `in`
         if isinstance(node, ast.Compare):
             skip.update(id(c) for c in node.comparators if isinstance(c, (ast.Tuple, ast.List)))
@@ -203,7 +205,10 @@ class Typer:
         return SchemaError(f"column {self.column!r}: formula {message}")
 
     def kind(self, node: ast.expr) -> str:
-        return getattr(self, "k_" + type(node).__name__)(node)
+        handler = getattr(self, "k_" + type(node).__name__, None)
+        if handler is None:  # a node the whitelist lets through only in one place (a list after `in`)
+            raise self.fail(f"cannot use {clip(ast.unparse(node), 40)!r} there")
+        return handler(node)
 
     def k_Constant(self, node: ast.Constant) -> str:
         v = node.value

@@ -143,6 +143,7 @@ def test_formula_may_use_a_later_column():
     ("(a > 2) * 3", "on true/false"),
     ("year(a)", "takes a date"),
     ("zz in (1, 2)", "no column 'zz'"),
+    ("1 in (1, 2) in (1, 2)", "ends a comparison"),
     ("(1, 2)", "only after `in`"),
     ("result + 1", "depends on itself"),
     ("round(a, 2, 3, 4)", "arguments"),
