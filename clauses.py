@@ -374,6 +374,8 @@ def read_counts(t: Text, rules: list[Rule]) -> None:
 
 
 PER_RXS = [
+    re.compile(r"\beach\s+(?P<p>[\w'-]+)\s+(?:[\w'-]+\s+){1,8}?(?:and\s+)?(?:has|have|gets?|receives?|contains?|includes?)\s+"
+               r"(?:between\s+)?(?P<lo>\d+)\s*(?:-|to|and)\s*(?P<hi>\d+)\s+(?P<c>[\w'-]+(?:\s+[\w'-]+)?)", re.I),
     re.compile(r"\beach\s+(?P<p>[\w'-]+)\s+(?:has|have|gets?|makes?|places?|can have|contains?|includes?|holds?|owns?|"
                r"writes?|receives?|takes?|books?|is given|comes? with|with|[a-z]+s)\s+(?:between\s+)?(?P<lo>\d+)\s*(?:-|to|and)\s*"
                r"(?P<hi>\d+)\s+(?P<c>[\w'-]+(?:\s+[\w'-]+)?)", re.I),
@@ -389,6 +391,8 @@ PER_RXS = [
                r"\s+(?P<c>[\w'-]+(?:\s+[\w'-]+)?)", re.I),
 ]
 OWNS_RXS = [
+    re.compile(r"\b(?:each|every|an?|the)\s+(?P<c>[\w'-]+)\s+(?:is|are|gets?|was)\s+(?:\w+ed|written|made|given|taken|run|"
+               r"owned|held|led|taught|sent|built|sold|bought|paid)\s+by\s+(?:a|an|one|the|its|their)\s+(?P<p>[\w'-]+)", re.I),
     re.compile(r"\b(?:each|every|an?|the)\s+(?P<c>[\w'-]+(?:\s+[\w'-]+)?)\s+(?:belongs|belong|is tied|are tied|is linked|"
                r"are linked|is assigned|are assigned|refers|points)\s+to\s+(?:exactly\s+)?(?:one|a|an|the|their|its|"
                r"a single)\s+(?P<p>[\w'-]+(?:\s+[\w'-]+)?)", re.I),
@@ -404,9 +408,15 @@ OWNS_RXS = [
 def read_per(t: Text, rules: list[Rule]) -> None:
     """Parents and children: 'each order has 1-5 items', '2-8 events per shipment', 'members
     belonging to a home club', 'customers and their orders', 'a shipment leaves a warehouse'."""
-    for rx in PER_RXS:
+    for rx in OWNS_RXS[:1]:  # "each thread is started by a user": before the counts that follow it
         for m in list(rx.finditer(t.low)):
-            if not t.free(m.start(), m.end()):
+            if t.free(m.start(), m.end()):
+                rules.append(Rule("owns", target=m.group("c"), other=m.group("p"), text=t.text[m.start():m.end()]))
+                t.take(m.start() + len(m.group(0).split()[0]) + len(m.group("c")) + 1, m.end())
+    for i, rx in enumerate(PER_RXS):
+        for m in list(rx.finditer(t.low)):
+            tail = m.start("lo") - 8 if i == 0 else m.start()  # the flexible form may pass words read already
+            if not t.free(max(tail, m.start()), m.end()):
                 continue
             g = m.groupdict()
             c = g["c"]
@@ -425,8 +435,8 @@ def read_per(t: Text, rules: list[Rule]) -> None:
                     q, (max(1, round(hi * 0.5)), round(hi * 1.5 + 0.5)) if q in ("about", "around", "roughly", "on average")
                     else (hi, hi))
             rules.append(Rule("per", target=c, other=g["p"], args={"lo": lo, "hi": hi}, text=t.text[m.start():m.end()]))
-            t.take(m.start(), m.end())
-    for rx in OWNS_RXS:
+            t.take(m.start() if i else max(tail, m.start()), m.end())
+    for rx in OWNS_RXS[1:]:
         for m in list(rx.finditer(t.low)):
             if t.free(m.start(), m.end()):
                 rules.append(Rule("owns", target=m.group("c"), other=m.group("p"), text=t.text[m.start():m.end()]))
@@ -502,6 +512,12 @@ def parse_expr(text: str) -> list[tuple[str, str]] | None:
         else:
             words.append(m.group("word"))
     flush()
+    for i in range(len(out) - 2):  # "0-40" is a range, not a subtraction
+        if out[i][0] == "num" and out[i + 1] == ("op", "-") and out[i + 2][0] == "num" and re.search(
+                rf"\b{re.escape(out[i][1])}-{re.escape(out[i + 2][1])}\b", low):
+            return None
+    if any(k == "field" and len(v.split()) > 4 for k, v in out):
+        return None  # a clause, not a field
     ops = sum(1 for k, v in out if k == "op" and v not in ("(", ")"))
     if not ops and not any(k == "pct" for k, _ in out):
         if len(out) == 1 and out[0][0] in ("field", "num"):

@@ -620,7 +620,7 @@ class Placer:
                 if col is not target and col.get("_concept") in unit_concepts and col["type"] in NUMBERS + ("formula",):
                     return col
         col = self.new_column(words)
-        if col is not None and col["type"] in kinds:
+        if col is not None and col["type"] in kinds and (col.get("_concept") or len(words.split()) <= 2):
             return col
         if col is not None:
             self.columns.remove(col)
@@ -1047,6 +1047,8 @@ def entity_table(resolver: Resolver, noun: str, n: int, like: dict[str, Any] | N
 
 
 def plural(noun: str) -> str:
+    if noun in ("sales", "news", "series", "species", "analytics", "data", "media", "staff", "equipment", "people"):
+        return noun
     if noun.endswith("y") and not noun.endswith(("ay", "ey", "oy", "uy")):
         return noun[:-1] + "ies"
     if noun.endswith(("s", "x", "ch", "sh")):

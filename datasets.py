@@ -64,15 +64,26 @@ def find_entities(designer: Any, sents: list[str]) -> list[dict[str, Any]]:
 def implied_entities(designer: Any, found: list[dict[str, Any]], sents: list[str], context: set[str]) -> list[dict[str, Any]]:
     """Things a statement names that the list did not: 'each order has 1-5 items' adds the items."""
     known = {s["table"] for s in found}
+    kinds = {(s["entity"] or {}).get("id"): s for s in found if s["entity"]}
     extra: list[dict[str, Any]] = []
-    rules = [r for s in found for r in s["rules"]] + [r for sent in sents for r in read_rules(sent)[0]]
-    for rule in rules:
-        if rule.kind != "per":
-            continue
-        spec = entity_spec(designer, rule.target, context)
-        if spec and spec["table"] not in known:
-            known.add(spec["table"])
-            extra.append(spec)
+    for sent in sents:
+        m = re.search(r"\beach\s+\w+\s+(?:has|have|gets?)\s+[\d\s-]*[a-z][\w\s-]*?\s+with\s+(.+)$", sent, re.I)
+        with_fields = split_items(m.group(1)) if m else []
+        for rule in read_rules(sent)[0] + [r for s in found for r in s["rules"] if sent is sents[0]]:
+            if rule.kind != "per":
+                continue
+            spec = entity_spec(designer, rule.target, context)
+            if spec is None:
+                continue
+            same = kinds.get((spec["entity"] or {}).get("id"))
+            if same is not None:  # "maintenance records ... each vehicle has 0-10 service visits": the same thing
+                same["fields"] += [f for f in with_fields if f not in same["fields"]]
+                same["aliases"] = same.get("aliases", []) + [spec["noun"]]
+                continue
+            if spec["table"] not in known:
+                spec["fields"] += with_fields
+                known.add(spec["table"])
+                extra.append(spec)
     return extra
 
 
@@ -84,7 +95,10 @@ def entity_list(designer: Any, sent: str, context: set[str]) -> list[dict[str, A
     candidates = [(m.start(), m.end()) for m in ENTITY_MARKERS.finditer(sent)] + [(0, 0)]
     for start, end in candidates:
         body = sent[end:]
-        raw = split_items(body)
+        raw = split_items(re.sub(r"\b(per|for each)\s+(\w+)\s+and\s+(\w+)", r"\1 \2 & \3", body))
+        head = sent[:start].strip()
+        if head and re.search(r"\bwith\b", sent[start:end], re.I):
+            raw = [head] + raw  # "Hospital wards with beds, ...": the wards are one of the things
         if len(raw) < 2:
             continue
         specs = [entity_spec(designer, r, context) for r in raw]
@@ -94,6 +108,8 @@ def entity_list(designer: Any, sent: str, context: set[str]) -> list[dict[str, A
                 specs[i - 1]["fields"].append(raw[i])
                 raw[i] = ""
         raw = [r for r in raw if r]
+        if head and raw and raw[0] == head and specs and specs[0] is None:
+            raw, specs = raw[1:], specs[1:]
         found = [s for s in specs if s]
         if len(found) >= 2 and len(found) * 5 >= len(raw) * 3:
             seen, out = set(), []
@@ -132,6 +148,13 @@ def entity_spec(designer: Any, raw: str, context: set[str]) -> dict[str, Any] | 
     text = re.sub(r"\b(?:of|for|at|in|on|from|by)\s+(?:those|these|the|their|its|each|every|all)\b.*$", "", text,
                   flags=re.I)  # "bookings of those rooms": bookings
     text = re.sub(r"\b(?:that|which|who|whom)?\s*\b(?:they|he|she|it|we|you)\s+\w+.*$", "", text, flags=re.I)
+    text = re.sub(r"\s+(?:who|which|that|whose)\s+\w+.*$", "", text, flags=re.I)  # "attendees who register for ..."
+    text = re.sub(r"\s+(?:per|for each|for every)\s+.*$", "", text, flags=re.I)  # "daily sales per store and product"
+    tied = re.search(r"\s+(?:admitted|assigned|registered|enrolled|located|stationed|placed|attached|allocated|booked|"
+                     r"linked|belonging)\s+(?:to|in|at|into|for)\s+(?:a|an|the|their|its|one)?\s*([\w'-]+)", text, re.I)
+    if tied:  # "patients admitted to beds": each patient has a bed
+        rules.append(Rule("owns", target=text[:tied.start()].strip(), other=tied.group(1), text=tied.group(0)))
+        text = text[:tied.start()]
     clause_rules, rest = read_rules(text)
     rules += clause_rules
     owns = next((r for r in clause_rules if r.kind == "owns"), None)
@@ -143,7 +166,12 @@ def entity_spec(designer: Any, raw: str, context: set[str]) -> dict[str, Any] | 
     rest = re.sub(r"\b(?:where|which|that|who|whose)\b.*$", "", rest, flags=re.I)
     words = [w for w in designer_tokens(rest) if w not in ("a", "an", "the", "all", "some", "their", "its", "our")]
     words = [w for w in words if not w.isdigit()]
-    if not words or len(words) > 3 or words[-1] in NOT_ENTITY_HEADS:
+    if words and words[0] in ("daily", "weekly", "monthly", "hourly", "yearly", "annual"):
+        rules.append(Rule("step", target=" ".join(words[1:]), args={"step": {"daily": "1d", "weekly": "1w", "monthly": "1mo",
+                                                                            "hourly": "1h"}.get(words[0], "1y")}))
+        words = words[1:]
+    if not words or len(words) > 3 or (words[-1] in NOT_ENTITY_HEADS and not (words[-1] in ("record", "log") and
+                                                                            len(words) >= 2)):
         return None
     known = designer.vocab.entity(words, context)
     head_raw = re.findall(r"[A-Za-z][\w'-]*", rest)
@@ -232,6 +260,8 @@ def fields_by_entity(designer: Any, reading: Any, specs: list[dict[str, Any]]) -
 
 def is_entity_item(designer: Any, item: Item, specs: list[dict[str, Any]]) -> bool:
     words = designer_tokens(item.text)
+    if any(s["source"].strip().lower() == item.source.strip().lower() for s in specs):
+        return True
     return any(words and words[-1] == designer_tokens(s["noun"])[-1] for s in specs)
 
 
@@ -245,6 +275,9 @@ def entity_table_draft(designer: Any, spec: dict[str, Any], fields: list[Item], 
     if record_table and covered_by_records(names, record_table):
         return records_table(spec, record_table, key_name, names), []
     template = [read_item(f) for f in entity.get("fields") or [f"{noun} id", "name"]]
+    by_name = {snake(ascii_fold(t.text), 40): t for t in template}
+    fields = [by_name.get(snake(ascii_fold(f.text), 40), f) if not (f.values or f.low is not None or f.high is not None
+                                                                    or f.rules) else f for f in fields]
     items = fields if fields else template
     ctx = copy.copy(ctx)
     ctx.subject, ctx.entity = spec["noun"], noun   # "name" in a table of members is a member's name
@@ -361,9 +394,8 @@ def relationships(designer: Any, specs: list[dict[str, Any]], reading: Any,
     links = kept
     linked = {l["child"] for l in links} | {l["parent"] for l in links}
     for i, spec in enumerate(specs):  # things the knowledge does not relate: the last one refers to the others
-        if spec["table"] not in linked and i == len(specs) - 1:
-            for other in specs[:-1]:
-                links.append({"child": spec["table"], "parent": other["table"], "per": None})
+        if spec["table"] not in linked and i == len(specs) - 1 and len(specs) >= 2:
+            links.append({"child": spec["table"], "parent": specs[-2]["table"], "per": None})
         elif spec["table"] not in linked:
             last = specs[-1]
             links.append({"child": last["table"], "parent": spec["table"], "per": None})

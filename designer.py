@@ -554,7 +554,8 @@ class OfflineDesigner:
         return words[0] if words else ""
 
     def note_rest(self, rest: str, reading: Reading) -> None:
-        words = [w for w in tokens(rest) if w not in GENERIC_DATA_WORDS and len(w) > 2]
+        words = [w for w in tokens(rest) if w not in GENERIC_DATA_WORDS and len(w) > 2 and
+                 w not in ("each", "every", "there", "then", "also", "where", "which")]
         if len(words) >= 2 and not self.known_words(words):
             reading.notes.append(f"the words {clip(rest, 60)!r} were not placed on any column")
 

@@ -456,8 +456,8 @@ def records_agree(columns: Columns, domain_id: str | None) -> None:
             others = [(f, c) for f in list(fields)[1:] for c in columns
                       if c is not key_col and matches_field(c, fields[f]) and name_prefix(c["name"], fields[f]) == prefix
                       and not given(c, "values", "range", "formula", "depends") and c["type"] != "formula"]
-            if not others and key_col["type"] == "choice":
-                continue
+            if not others:
+                continue  # nothing to agree with: a title alone is not a book
             rows = table["rows"][:MAX_RECORD_CASES]
             mapping = record_values(key_col, rows, key_field)
             if mapping is None:
