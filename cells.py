@@ -30,6 +30,17 @@ SECONDS_PER_DAY = 86_400
 _TIME_OF_DAY = pa.array([f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(SECONDS_PER_DAY)])
 
 
+def text_ok(text: str, what: str, limit: int) -> str:
+    """Text from outside: within its length and encodable (no lone surrogates)."""
+    if len(text) > limit:
+        raise SchemaError(f"{what} is longer than {limit} characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SchemaError(f"{what} {clip(text.encode('utf-8', 'replace').decode(), 40)!r} is not valid Unicode") from None
+    return text
+
+
 def parse_day(value: str | int | None, what: str) -> date:
     """A date bound: YYYY-MM-DD (a time part is ignored), `today`, or relative like -5y, +30d."""
     if value is None:

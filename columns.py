@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cells import MAX_ABS_NUMBER, MAX_DAYS_OFFSET, MAX_DECIMALS, SECONDS_PER_DAY, parse_day
+from cells import MAX_ABS_NUMBER, MAX_DAYS_OFFSET, MAX_DECIMALS, SECONDS_PER_DAY, parse_day, text_ok
 from errors import SchemaError, clip
 from fakes import check_faker_args, faker_methods
 from formula import parse_formula
@@ -63,17 +63,6 @@ CASE_FIELDS: dict[str, set[str]] = {
     "faker": {"method", "args"},
     "pattern": {"pattern"},
 }
-
-
-def text_ok(text: str, what: str, limit: int) -> str:
-    """Text from outside: within its length, printable, and encodable (no lone surrogates)."""
-    if len(text) > limit:
-        raise SchemaError(f"{what} is longer than {limit} characters")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise SchemaError(f"{what} {clip(text.encode('utf-8', 'replace').decode(), 40)!r} is not valid Unicode") from None
-    return text
 
 
 class Case(BaseModel):

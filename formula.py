@@ -30,8 +30,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cells import (DEFAULT_DECIMALS, EPOCH_DAY, MAX_ABS_NUMBER, MAX_DATE, MIN_DATE, SECONDS_PER_DAY,
-                   format_datetime, format_fixed, parse_day)
+from cells import (
+    DEFAULT_DECIMALS,
+    EPOCH_DAY,
+    MAX_ABS_NUMBER,
+    MAX_DATE,
+    MIN_DATE,
+    SECONDS_PER_DAY,
+    format_datetime,
+    format_fixed,
+    parse_day,
+    text_ok,
+)
 from errors import SchemaError, clip
 
 MAX_EXPR_CHARS = 2000
@@ -182,12 +192,7 @@ def check_constant(value: Any, where: str) -> None:
     if not isinstance(value, (int, float, str, bool)):
         raise SchemaError(f"{where} has an unsupported constant {clip(repr(value), 40)}")
     if isinstance(value, str):
-        if len(value) > MAX_STRING_CONSTANT:
-            raise SchemaError(f"{where} has a text longer than {MAX_STRING_CONSTANT} characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise SchemaError(f"{where} has text that is not valid Unicode") from None
+        text_ok(value, f"{where}: a text", MAX_STRING_CONSTANT)
     elif not isinstance(value, bool) and (not math.isfinite(value) or abs(value) > MAX_ABS_NUMBER):
         raise SchemaError(f"{where} has a number outside +-{MAX_ABS_NUMBER:g}")
 

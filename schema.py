@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from columns import (MAX_CHOICE_VALUE_CHARS, MAX_NAME_CHARS, Column, Scalar, check_name, text_ok, unique_size)
+from cells import text_ok
+from columns import MAX_CHOICE_VALUE_CHARS, MAX_NAME_CHARS, Column, Scalar, check_name, unique_size
 from errors import SchemaError, clip
 from fakes import FAKER_LOCALES, faker_methods
 from formula import ANY, BOOL, DATE, DATETIME, FLOAT, INT, STR, parse_formula, result_kind

@@ -3,6 +3,7 @@ concurrency and streaming (shared/CONTRACT.md, "HTTP")."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -275,56 +276,47 @@ def test_model_calls_per_minute_limit(tmp_path, fake_model):
     assert fake_model.calls == 1
 
 
-def test_full_queue_answers_503_with_retry_after(tmp_path):
-    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1, max_queued_generations=0))
-    big = {"schema": COUNT_SCHEMA, "rows": 1_000_000, "seed": 1}
-    small = {"schema": COUNT_SCHEMA, "rows": 3, "seed": 1}
+BIG = {"schema": COUNT_SCHEMA, "rows": 1_000_000, "seed": 1}
+SMALL = {"schema": COUNT_SCHEMA, "rows": 3, "seed": 1}
+
+
+@contextlib.contextmanager
+def one_slot_held(tmp_path, **settings):
+    """A service with one generation slot, held by a large download the client is still reading;
+    yields a client and a function that hangs that download up."""
+    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1, **settings))
     with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
-        with http.stream("POST", "/generate", json=big) as first:
+        with http.stream("POST", "/generate", json=BIG) as first:
             assert first.status_code == 200
             held = first.iter_bytes()  # keep the stream open: the client is still reading
             next(held)
-            busy = http.post("/generate", json=small)
-            assert busy.status_code == 503
-            assert int(busy.headers["retry-after"]) > 0
-            assert isinstance(busy.json()["detail"], str)
-        deadline = time.monotonic() + 20
-        while True:  # the slot comes back once the first client has gone away
-            resp = http.post("/generate", json=small)
-            if resp.status_code == 200 or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        assert resp.status_code == 200
+            yield http, first.close
+
+
+def test_full_queue_answers_503_with_retry_after(tmp_path):
+    with one_slot_held(tmp_path, max_queued_generations=0) as (http, _):
+        busy = http.post("/generate", json=SMALL)
+        assert busy.status_code == 503
+        assert int(busy.headers["retry-after"]) > 0
+        assert isinstance(busy.json()["detail"], str)
 
 
 def test_small_request_waits_its_turn_instead_of_503(tmp_path):
-    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1, queue_wait_seconds=20))
-    big = {"schema": COUNT_SCHEMA, "rows": 1_000_000, "seed": 1}
-    small = {"schema": COUNT_SCHEMA, "rows": 3, "seed": 1}
-    with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
-        with ThreadPoolExecutor(1) as pool:
-            with http.stream("POST", "/generate", json=big) as first:
-                assert first.status_code == 200
-                held = first.iter_bytes()  # keep the stream open: the client is still reading
-                next(held)
-                waiting = pool.submit(http.post, "/generate", json=small)
-                time.sleep(0.5)
-                assert not waiting.done()  # it waits in the queue, holding no slot
-            resp = waiting.result(timeout=20)
+    with ThreadPoolExecutor(1) as pool, one_slot_held(tmp_path, queue_wait_seconds=20) as (http, hang_up):
+        waiting = pool.submit(http.post, "/generate", json=SMALL)
+        time.sleep(0.5)
+        assert not waiting.done()  # it waits in the queue, holding no slot
+        hang_up()
+        resp = waiting.result(timeout=20)   # the slot the first client held is the next one's
     assert resp.status_code == 200
     assert len(parse_csv(resp.content)[1]) == 3
 
 
 def test_request_that_waits_too_long_answers_503(tmp_path):
-    app = main.create_app(make_settings(tmp_path, max_concurrent_generations=1, queue_wait_seconds=0.3))
-    big = {"schema": COUNT_SCHEMA, "rows": 1_000_000, "seed": 1}
-    with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as http:
-        with http.stream("POST", "/generate", json=big) as first:
-            held = first.iter_bytes()  # keep the stream open: the client is still reading
-            next(held)
-            started = time.monotonic()
-            busy = http.post("/generate", json={"schema": COUNT_SCHEMA, "rows": 3, "seed": 1})
-            waited = time.monotonic() - started
+    with one_slot_held(tmp_path, queue_wait_seconds=0.3) as (http, _):
+        started = time.monotonic()
+        busy = http.post("/generate", json=SMALL)
+        waited = time.monotonic() - started
     assert busy.status_code == 503 and int(busy.headers["retry-after"]) > 0
     assert 0.25 <= waited < 5
 
