@@ -116,8 +116,8 @@ GOLDEN = {
     ("every_type", "csv", 131_073, 2**64 - 1): "cd43bdf54351f5bfc8eb7a081c7f7d61484d2eaa178390fa81cfe95526d18540",
     ("formulas", "csv", 65_536, 42): "d8fc0c96703084f77a1247c22ca1f6498b2bbffa9d8c4fb0f2616461d779e6b0",
     ("formulas", "jsonl", 70_000, -5): "83ae4218c25f65f1edea6a8b87afbd4b8786d51009ddfd632cbcdc26d8fdbdda",
-    ("abroad", "csv", 66_000, 3): "bba0d2fa984900c849413ff0202801175e6db7d8b4f86d1dcb0e7955a7cce70e",
-    ("abroad", "jsonl", 9, 3): "20aa2fb5869404b5b68eb1469ce041b2aa7f220a08fe75e10b851e3ca7287bd0",
+    ("abroad", "csv", 66_000, 3): "8430203be3b9e92760192210a16d45bb7d8e1b9ee8983eb58a8fa88fe04f8493",
+    ("abroad", "jsonl", 9, 3): "f845d7c85a0b17a99237482f0ad653716d18be7d3ab03efe7a54709e3144edba",
 }
 
 
