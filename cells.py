@@ -7,6 +7,7 @@ It does not decide column types or formats; the schema, the formulas and the wri
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, timedelta
 
@@ -27,7 +28,6 @@ RELATIVE_DATE = re.compile(r"^([+-])(\d{1,6})([dwmy])$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$")
 DAYS_PER_UNIT = {"d": 1, "w": 7, "m": 30.4375, "y": 365.25}
 SECONDS_PER_DAY = 86_400
-_TIME_OF_DAY = pa.array([f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(SECONDS_PER_DAY)])
 
 
 def text_ok(text: str, what: str, limit: int) -> str:
@@ -77,6 +77,12 @@ def format_fixed(values: pa.Array, decimals: int) -> pa.Array:
     return pc.cast(fixed_decimals(values, decimals), pa.string())
 
 
+@functools.cache
+def times_of_day() -> pa.Array:
+    """Every HH:MM:SS of a day, made on first use (building an Arrow array at import loads pandas)."""
+    return pa.array([f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(SECONDS_PER_DAY)])
+
+
 def format_datetime(values: pa.Array) -> pa.Array:
     """YYYY-MM-DDTHH:MM:SS from lookup tables of day strings and times of day."""
     seconds = pc.cast(pc.cast(values, pa.timestamp("s")), pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
@@ -84,5 +90,5 @@ def format_datetime(values: pa.Array) -> pa.Array:
     days, secs = np.divmod(seconds, SECONDS_PER_DAY)
     first = int(days.min()) if len(days) else 0
     table = pa.array(np.datetime_as_string(np.arange(first, int(days.max(initial=first)) + 1).astype("datetime64[D]")))
-    text = pc.binary_join_element_wise(table.take(pa.array(days - first)), _TIME_OF_DAY.take(pa.array(secs)), "T")
+    text = pc.binary_join_element_wise(table.take(pa.array(days - first)), times_of_day().take(pa.array(secs)), "T")
     return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.string()))

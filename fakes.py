@@ -594,8 +594,8 @@ def uuid_strings(rng: np.random.Generator, n: int) -> pa.Array:
     return pc.cast(pa.array(np.ascontiguousarray(out).view("S36").ravel(), pa.binary()), pa.string())
 
 
-HANDLE_SEPARATORS = pa.array([".", "", "_"])
-HANDLE_DIGITS = pa.array([""] + [str(i) for i in range(1, 100)])
+HANDLE_SEPARATORS = [".", "", "_"]
+HANDLE_DIGITS = [""] + [str(i) for i in range(1, 100)]
 HANDLE_INITIAL_SHARE = 0.2      # jdoe
 HANDLE_DIGITS_SHARE = 0.35      # jane.doe42
 HANDLE_SWAPPED_SHARE = 0.1      # doe.jane
@@ -663,9 +663,9 @@ class Person:
                           pc.utf8_slice_codeunits(self.first_low, 0, 1), self.first_low)
         swap = pa.array(rng.random(n) < HANDLE_SWAPPED_SHARE)
         a, b = pc.if_else(swap, self.last_low, head), pc.if_else(swap, head, self.last_low)
-        sep = HANDLE_SEPARATORS.take(pa.array(rng.integers(0, len(HANDLE_SEPARATORS), n)))
+        sep = pa.array(HANDLE_SEPARATORS).take(pa.array(rng.integers(0, len(HANDLE_SEPARATORS), n)))
         with_digits = rng.random(n) < HANDLE_DIGITS_SHARE
-        digits = HANDLE_DIGITS.take(pa.array(np.where(with_digits, rng.integers(1, 100, n), 0)))
+        digits = pa.array(HANDLE_DIGITS).take(pa.array(np.where(with_digits, rng.integers(1, 100, n), 0)))
         local = pc.binary_join_element_wise(a, sep, b, digits, "")
         if self.latin:
             return local

@@ -43,10 +43,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from columns import Case
 from cache import SchemaCache
 from designer import Design, OfflineDesigner
-from database import ddl_from_db, write_into
-from ddl import schema_from_ddl
 from errors import ModelError, ModelUnavailable, SchemaError, ServiceError, TooBusy, TooLarge, Unauthorized, clip
-from fit import fit_sample
 from rows import BLOCK_ROWS, dataset_batches
 from fakes import FAKER_LOCALES, faker_examples, faker_methods
 from schema import Column, Correlations, Per, Schema, describe_errors, load_schema, plain_error, snake
@@ -470,6 +467,8 @@ class Designers:
         cached = self.cache.get(key)
         if cached is not None and cached.report is not None:
             return {"key": key, "source": "cache", "schema": cached.schema.public(), "report": cached.report}
+        from fit import fit_sample  # pandas and the fitting code are loaded when a sample comes
+
         fitted = fit_sample(data, filename, description, name)
         width = len(fitted.schema.get("columns") or [])
         if width > self.settings.max_columns:
@@ -627,6 +626,8 @@ def prepare(req: GenerateRequest, designers: Designers, cap_rows: bool = True,
 
 def from_ddl(ddl: str, description: str | None, settings: Settings) -> Designed:
     """A dataset of exactly the DDL's tables; the description, when given, is context."""
+    from ddl import schema_from_ddl  # SQL parsing is loaded when SQL is given
+
     schema = load_schema(schema_from_ddl(ddl, description), settings.max_columns)
     check_limits(schema, settings)
     return Designed(schema_key(schema), "ddl", schema)
@@ -1097,12 +1098,16 @@ def generate_command(args: argparse.Namespace, designers: Designers) -> None:
     elif args.ddl:
         fields["ddl"] = read_text_file(args.ddl, "--ddl")
     elif args.from_db:
+        from database import ddl_from_db
+
         fields["ddl"] = ddl_from_db(args.from_db)
     elif args.sample:
         fields["schema"] = designers.fit(read_bytes_file(args.sample, "--sample"), args.sample.name,
                                          args.description, None)["schema"]
     job = prepare(request_from(fields), designers, cap_rows=False)
     if args.into:
+        from database import write_into
+
         written = write_into(args.into, job.designed.schema,
                              dataset_batches(job.output.plan, [t.name for t in job.output.tables]))
         print(", ".join(f"{name}: {count:,} rows" for name, count in written.items()), file=sys.stderr)

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import special, stats
 
 from cells import DEFAULT_DECIMALS, EPOCH_DAY, MAX_ABS_NUMBER, SECONDS_PER_DAY
 from columns import (HOURS_WINDOW, Case, Column, after_days, date_bounds, date_quantile, numeric_bounds, step_size,
@@ -358,6 +357,8 @@ class Block:
         if corr is None or col.name not in corr.columns:
             return None
         if self._uniforms is None:
+            from scipy import special  # imported when a table first correlates: it costs half a second
+
             rng = self.rng(COPULA_STREAM, COPULA)
             matrix = np.array(corr.matrix, dtype=np.float64)
             scores = rng.multivariate_normal(np.zeros(len(corr.columns)), matrix, self.n, method="eigh")
@@ -538,6 +539,8 @@ def numbers_from_uniforms(col: Column, u: np.ndarray) -> np.ndarray:
     elif dist == "uniform" or hi == lo:
         values = np.floor(lo + u * (hi - lo + 1)) if col.type == "int" else lo + u * (hi - lo)
     else:
+        from scipy import special  # imported on first use: it costs half a second to load
+
         mean, std, shift = moments(col)
         with np.errstate(all="ignore"):
             if dist == "normal":
@@ -550,8 +553,9 @@ def numbers_from_uniforms(col: Column, u: np.ndarray) -> np.ndarray:
                 values = lo + np.exp(m + s * special.ndtri(u * b))
             elif dist == "exponential":
                 values = lo - shift * np.log1p(-u * -np.expm1(-(hi - lo) / shift))
-            else:
-                values = lo + stats.poisson.ppf(u * stats.poisson.cdf(hi - lo, shift), shift)
+            else:  # the Poisson quantile: the least k whose CDF reaches u, from the CDF's inverse in k
+                top = special.pdtr(np.floor(hi - lo), shift)
+                values = lo + np.ceil(special.pdtrik(np.clip(u * top, 1e-12, 1 - 1e-12), shift) - 1)
     values = np.clip(np.nan_to_num(values, nan=lo), lo, hi)
     if col.type == "int":
         values = np.clip(np.rint(values), math.ceil(lo), math.floor(hi))

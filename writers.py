@@ -383,20 +383,18 @@ def xlsx_cells(col: Column, values: pa.Array) -> list[object]:
     return out
 
 
-CONTAINERS: dict[str, type[Container]] = {"zip": ZipContainer, "xlsx": XlsxContainer}
+CONTAINERS: dict[str, type[Container]] = {"xlsx": XlsxContainer}   # formats that hold several tables themselves
 
 
-def sql_container() -> type[Container] | None:
-    """The SQL script writer lives with the database code; it is optional at import."""
-    try:
-        from database import SqlContainer
-    except ImportError:
-        return None
+def sql_container() -> type[Container]:
+    """The SQL script writer lives with the database code, loaded when SQL is asked for."""
+    from database import SqlContainer
+
     return SqlContainer
 
 
 def format_names() -> list[str]:
-    return [*FORMATS, "xlsx"] + (["sql"] if sql_container() else [])
+    return [*FORMATS, *CONTAINERS, "sql"]
 
 
 # --- rendering a request ---
@@ -416,11 +414,10 @@ class Output:
         check_sizes(self.plan)
         self.tables = [schema.table(table)] if table else schema.visible_tables()
         self.single = len(self.tables) == 1 and fmt in FORMATS
-        container = {"xlsx": XlsxContainer, "sql": sql_container()}.get(fmt, ZipContainer)
         if self.single:
             self.writer: Writer | Container = FORMATS[fmt](self.tables[0], self.plan.sizes[self.tables[0].name])
         else:
-            assert container is not None
+            container = sql_container() if fmt == "sql" else CONTAINERS.get(fmt, ZipContainer)
             self.writer = container(schema, self.tables, self.plan.sizes, fmt, dialect)
 
     @property
