@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from constraints import NUMBERS, Table
-from relations import correlation_matrix, given, scaled_case
+from relations import correlation_matrix, given, mean_of, number_text, scaled_case
 from schema import snake
 
 # --- money on the country's scale ---
@@ -90,6 +90,12 @@ def finish_factors(table: Table) -> None:
             continue
         product = " * ".join(f["expr"] for f in factors)
         digits = 0 if col["type"] == "int" else int(col.get("decimals", 2))
+        if col["type"] == "formula" and col.get("_cap"):  # a bounded share stays under its bound
+            top = 1.0
+            for f in factors:
+                top *= max([1.0] + [float(x) for x in re.findall(r",\s*(\d+(?:\.\d+)?)", f["expr"])])
+            col["expr"] = f"min({col['_cap']}, round(({col['expr']}) * {product} / {number_text(top)}, {digits}))"
+            continue
         if col["type"] == "formula":
             col["expr"] = f"round(({col['expr']}) * {product}, {digits})"
             continue
@@ -105,6 +111,38 @@ def finish_factors(table: Table) -> None:
         keep = {k: col[k] for k in ("name", "description", "null_rate", "null_if", "_given") if k in col}
         col.clear()
         col.update(keep, type="formula", expr=f"round({base['name']} * {product}, {digits})")
+
+
+def follow_derived(table: Table) -> None:
+    """A drawn number correlated with one that became a formula follows it instead: its mean moves
+    with the formula's value by the asked correlation, with noise for the rest."""
+    cols = {c["name"]: c for c in table.columns}
+    for col in list(table.columns):
+        pairs = col.get("_corr") or []
+        for other_name, r in list(pairs):
+            other = cols.get(other_name)
+            if other is None:
+                continue
+            drawn, derived = (col, other) if other["type"] == "formula" else (other, col)
+            if drawn["type"] not in NUMBERS or derived["type"] != "formula" or not derived.get("_drawn") or \
+                    drawn.get("depends_on") or drawn.get("unique"):
+                continue
+            pairs.remove((other_name, r))
+            mean, std = mean_of(drawn), float(drawn.get("std") or (float(drawn.get("max", 1)) -
+                                                                    float(drawn.get("min", 0))) / 4 or 1)
+            f_mean, f_std = derived["_drawn"]["mean"], derived["_drawn"]["std"]
+            slope = r * std / f_std
+            noise = std * max(0.05, (1 - r * r)) ** 0.5
+            expr = (f"{number_text(mean)} + {number_text(slope)} * ({derived['name']} - {number_text(f_mean)}) + "
+                    f"normal(0, {number_text(noise)})")
+            if drawn.get("max") is not None:
+                expr = f"min({number_text(float(drawn['max']))}, {expr})"
+            if drawn.get("min") is not None:
+                expr = f"max({number_text(float(drawn['min']))}, {expr})"
+            digits = 0 if drawn["type"] == "int" else int(drawn.get("decimals", 2))
+            keep = {k: drawn[k] for k in ("name", "description", "null_rate", "null_if", "_given", "_corr") if k in drawn}
+            drawn.clear()
+            drawn.update(keep, type="formula", expr=f"round({expr}, {digits})", decimals=digits)
 
 
 def drawn_alone(col: dict[str, Any]) -> bool:
@@ -129,6 +167,7 @@ def assemble(tables: list[Table], ctx: Any, main: str) -> dict[str, Any]:
     out_tables = []
     for table in tables:
         finish_factors(table)
+        follow_derived(table)
         corr = correlation_matrix(table.columns)
         body: dict[str, Any] = {"name": table.name}
         if table.data is not None:

@@ -129,6 +129,10 @@ def read_shares(t: Text, rules: list[Rule], own: bool) -> None:
     for m in SHARE_RX.finditer(t.low):
         if re.search(r"(?:between|from)\s+\S+\s+(?:and|to)\s*$|\d\s*%?\s*(?:-|to)\s*$", t.low[max(0, m.start() - 30):m.start()]):
             continue  # "between 0 and 30%": a range of percentages
+        if re.match(r"\s*(?:-|–|to)\s*\d", t.low[m.end():]) or (
+                re.search(r"(?:between|from)\s*$", t.low[max(0, m.start() - 12):m.start()]) and
+                re.match(r"\s*and\s*\d", t.low[m.end():])):
+            continue  # "between 3% and 8%", "5%-12%"
         if t.free(m.start(), m.end()):
             found.append((m.start(), m.end(), float(m.group("p")) / 100, (m.group("hedge") or "").lower()))
     for m in ONE_IN_RX.finditer(t.low):
@@ -223,7 +227,8 @@ def share_rule(t: Text, start: int, end: int, p: float, hedge: str, own: bool) -
 
 VAGUE_RX = re.compile(r"\b(?P<q>" + "|".join(sorted((re.escape(k) for k in VAGUE_SHARES), key=len, reverse=True)) +
                       r")\s+(?:(?:of\s+(?:the\s+)?)?(?P<who>[\w'-]+)\s+(?=(?:are|is|were|have|has|get|end up|being)\b))?"
-                      r"(?:(?:are|is|were|have|has|get|end up|being|go|come)\s+)?(?P<pred>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+                      r"(?:(?:are|is|were|have|has|get|end up|being|go|come)\s+)?(?:(?:for|about|with)\s+(?:a|an|one|the)\s+)?"
+                      r"(?P<pred>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 
 
 def read_vague_shares(t: Text, rules: list[Rule]) -> None:
@@ -306,7 +311,7 @@ def read_time(t: Text, rules: list[Rule]) -> None:
                     r"active|bill|payment|premium|subscription|plan|amount|total|sales|visitors|users)\b", after):
             continue  # "monthly fee" names a field
         if re.search(r"\b(?:are|is|billed|paid|issued|recorded|taken|measured|sent|logged|made|collected|reported|"
-                     r"generated|run)\s*$", before) or re.match(r"\s+(?:readings?|snapshots?|records?|rows?|"
+                     r"generated|run)\s*$", before) or re.match(r"\s+(?:[a-z]+\s+){0,2}?(?:readings?|snapshots?|records?|rows?|"
                                                                 r"observations?|data|entries|measurements?|"
                                                                 r"series|samples?|totals?|stats|statistics|summary|"
                                                                 r"aggregates?|counts?|invoices?)\b", after):
@@ -350,10 +355,13 @@ def read_counts(t: Text, rules: list[Rule]) -> None:
                                   text=t.text[m.start():m.end()]))
                 t.take(m.start("what") + len(m.group("what")), m.end())
     for m in list(COUNT_RX.finditer(t.low)):
-        if not t.free(m.start(), m.end()):
-            continue
-        n = int(m.group("n"))
         what = m.group("what")
+        if not t.free(m.start(), m.end()):
+            one = m.start("what") + len(what.split()[0])
+            if " " not in what or not t.free(m.start(), one):
+                continue
+            what = what.split()[0]  # "20 machines every 15 minutes": the rest belongs to another rule
+        n = int(m.group("n"))
         if n < 2 or NOT_COUNTED.match(what) or re.match(r"^(?:or|and|to|of|per|in|on|at|with|from|-)\b", what):
             continue
         before = t.low[max(0, m.start() - 12):m.start()]
@@ -558,7 +566,7 @@ def read_formulas(t: Text, rules: list[Rule], own: bool) -> None:
                           text=t.text[start:end]))
         t.take(m.start() if own else start, end)
     for m in list(re.finditer(r"\b(?P<what2>tax|vat|gst|sales tax|service charge|service fee|tip|gratuity|discount|"
-                              r"commission|surcharge|markup|deposit)\s+(?:of|at|is|=|rate of)?\s*(?P<p2>\d+(?:\.\d+)?)\s*%",
+                              r"commission|surcharge|markup|deposit)\s+(?:of|at|is|=|rate of)?\s*(?P<p2>\d+(?:\.\d+)?)\s*%(?!\s*(?:-|–|to|and)\s*\d)",
                               t.low)):  # "VAT 23%", "tax at 8%"
         if t.free(m.start(), m.end()):
             rules.append(Rule("percent_of", target=m.group("what2"), args={"p": float(m.group("p2")) / 100},
@@ -785,7 +793,8 @@ def read_comparisons(t: Text, rules: list[Rule], own: bool) -> None:
             lead = clean_mention(re.sub(r"\([^()]*\)", " ", left[:verb.start()] if verb else left))
         elif not measure and chain_measure:
             measure = chain_measure
-        if lead and re.search(r"\b(?:is|are|was|were)\s*$", left.lower()) and measure == "" and not verb:
+        if lead and re.search(r"\b(?:is|are|was|were)\s*$", left.lower()) and measure == "" and not verb and \
+                not TIME_SUBJECT_RX.match(lead):
             measure, lead = lead, ""  # "consumption is higher in the evening"
         elif lead and measure and re.search(r"\b(?:is|are)\s*$", left.lower()) and not g_text and not verb and \
                 not re.search(r"\b(?:has|have|get|gets)\b", left.lower()):
@@ -839,6 +848,102 @@ def read_comparisons(t: Text, rules: list[Rule], own: bool) -> None:
         t.take(start, m.end())
 
 
+CAP_RX = re.compile(
+    r"\b(?P<neg>never|not|no|can ?not|can't|cannot|does not|doesn't|do not|don't|must not|mustn't|should not|may not|"
+    r"will not|won't|always|must|should)?\s*(?:be\s+|go\s+)?(?P<rel>more than|greater than|higher than|larger than|"
+    r"bigger than|above|over|exceeds?|exceeding|less than or equal to|at most|up to|capped at|limited to|<=|≤|"
+    r"below|less than|under|lower than|smaller than)\s+(?:(?P<p>\d+(?:\.\d+)?)\s*(?:%|percent)\s+of\s+)?"
+    r"(?:the\s+|its\s+|their\s+|his\s+|her\s+)?(?=[a-z])", re.I)
+CAP_ABOVE = ("more than", "greater than", "higher than", "larger than", "bigger than", "above", "over", "exceed",
+             "exceeds", "exceeding")
+
+
+def read_caps(t: Text, rules: list[Rule], own: bool) -> None:
+    """'attended is never more than booked', 'loan amount (never more than 90% of the property value)',
+    'refund cannot exceed the order total': one number bounded by another."""
+    for m in list(CAP_RX.finditer(t.low)):
+        if not t.free(m.start(), m.end()):
+            continue
+        neg, rel = (m.group("neg") or "").lower(), m.group("rel").lower()
+        if rel in CAP_ABOVE and neg in ("", "always", "must", "should"):
+            continue
+        if rel in ("below", "less than", "under", "lower than", "smaller than") and \
+                neg not in ("always", "must", "should"):
+            continue
+        if rel == "up to" and not m.group("p"):
+            continue
+        other, end = t.words_after(m.end(), 5, CLAUSE_BREAK | {"is", "are", "was", "were", "per", "in", "on"})
+        other = clean_mention(other)
+        if not other or re.match(r"^(?:\d|a |an |one |few |some |several |many )", other) or \
+                re.search(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|seconds?|times?|percent)\b", other):
+            continue
+        p = float(m.group("p")) / 100 if m.group("p") else 1.0
+        if not 0 < p <= 10:
+            continue
+        if own:
+            target, start = "", m.start()
+        else:
+            left, start = t.words_before(m.start(), 6, CLAUSE_BREAK)
+            target = clean_mention(re.sub(r"\b(?:is|are|was|were|will|be|must|should|always|never|can|also)\b", " ",
+                                          left))
+            if not target:
+                continue
+        rules.append(Rule("cap", target=target, other=other, args={"p": p}, text=t.text[start:end]))
+        t.take(start, end)
+
+
+COND_VALUE = r"(?:[$€£¥₹]\s*)?\d[\d,]*(?:\.\d+)?(?:\s*(?:[$€£¥₹]|usd|eur|gbp|dollars?|euros?|pounds?))?|free|zero|nothing|waived|no charge"
+COND_OP = r"above|over|more than|greater than|exceeds|at least|below|under|less than|at most"
+COND_RXS = [
+    ("unless", re.compile(rf"(?P<a>{COND_VALUE})\s+(?:unless|except (?:when|if))\s+(?:the\s+)?(?P<m>[a-z][\w\s'-]*?)\s+"
+                          rf"(?:is\s+|are\s+|goes\s+|comes to\s+)?(?P<op>{COND_OP})\s+(?P<n>{COND_VALUE})\s*,?\s*(?:then|in which "
+                          rf"case|when it is|it is|it's)?\s*(?:it is\s+|it's\s+)?(?P<b>{COND_VALUE})\b", re.I)),
+    ("if", re.compile(rf"(?P<b>{COND_VALUE})\s+(?:if|when|whenever)\s+(?:the\s+)?(?P<m>[a-z][\w\s'-]*?)\s+(?:is\s+|are\s+)?"
+                      rf"(?P<op>{COND_OP})\s+(?P<n>{COND_VALUE})\s*,?\s*(?:and\s+)?(?:otherwise|else|or)\s+(?P<a>{COND_VALUE})\b",
+                      re.I)),
+    ("free", re.compile(rf"(?:(?P<a>{COND_VALUE})\s*,?\s*(?:but\s+|and\s+|or\s+)?)?(?P<b>free|waived)\s+(?:for\s+|on\s+)?"
+                        rf"(?P<m>(?:orders?|baskets?|carts?|purchases?|bills?|totals?)\s+)?(?P<op>over|above|from)\s+"
+                        rf"(?P<n>{COND_VALUE})", re.I)),
+]
+
+
+def cond_number(text: str) -> float:
+    if re.match(r"free|zero|nothing|waived|no charge", text.strip(), re.I):
+        return 0.0
+    return float(re.sub(r"[^\d.]", "", text.replace(",", "")))
+
+
+def read_conditional(t: Text, rules: list[Rule], own: bool) -> None:
+    """'$4.99 unless the order total is above $50, then free', '2.50 if the distance is over 10, otherwise
+    1.50', '$5.99, free over $40': a value that switches on a comparison."""
+    for kind, rx_ in COND_RXS:
+        for m in list(rx_.finditer(t.low)):
+            if not t.free(m.start(), m.end()):
+                continue
+            if kind == "free" and not m.group("a") and not own:
+                continue
+            try:
+                when, n = cond_number(m.group("b")), cond_number(m.group("n"))
+                otherwise = cond_number(m.group("a")) if m.group("a") else None
+            except ValueError:
+                continue
+            if otherwise is None:
+                continue
+            op = "at least" if m.group("op").lower() == "from" else m.group("op").lower()
+            mention = clean_mention(m.group("m") or "") or "order total"
+            if kind == "free" and not re.search(r"total|amount|value|subtotal", mention):
+                mention = "order total"
+            start, target = m.start(), ""
+            if not own:
+                left, start = t.words_before(m.start(), 5, CLAUSE_BREAK)
+                target = clean_mention(re.sub(r"\b(?:is|are|costs?|charged|will be|at)\b", " ", left))
+                if not target:
+                    continue
+            rules.append(Rule("conditional", target=target, other=mention,
+                              args={"when": when, "otherwise": otherwise, "op": op, "n": n}, text=t.text[start:m.end()]))
+            t.take(start, m.end())
+
+
 def read_rules(text: str, own: bool = False) -> tuple[list[Rule], str]:
     """Every rule in a clause, and the words no rule used."""
     t = Text(text)
@@ -852,6 +957,8 @@ def read_clause(t: Text, own: bool) -> list[Rule]:
     read_per(t, rules)
     read_time(t, rules)
     read_order(t, rules, own)
+    read_conditional(t, rules, own)
+    read_caps(t, rules, own)
     read_formulas(t, rules, own)
     read_superlatives(t, rules, own)
     read_shares(t, rules, own)
@@ -922,6 +1029,8 @@ def read_item(source: str) -> Item:
     read_per(t, item.rules)
     read_time(t, item.rules)
     read_order(t, item.rules, own=True)
+    read_conditional(t, item.rules, own=True)
+    read_caps(t, item.rules, own=True)
     read_formulas(t, item.rules, own=True)
     read_superlatives(t, item.rules, own=True)
     read_shares(t, item.rules, own=True)
@@ -992,4 +1101,39 @@ def read_item(source: str) -> Item:
     item.text = re.sub(r"\s+", " ", text).strip(" .:-,")
     item.text = re.sub(r"^(?:(?:the|a|an|its|their|and|with|of|in|each|every)\s+)+", "", item.text, flags=re.I)
     item.text = re.sub(r"\s+(?:(?:in|of|for|with|the|a|an|and|to|from|is|are|per)\s*)+$", "", item.text, flags=re.I)
+    # "the agent who took it": the relative clause says which agent, the noun names the field
+    item.text = re.sub(r"^(\w[\w\s'-]*?)\s+(?:who|that|which)\s+\w+\s+(?:it|them|this|these|the\s+\w+)$", r"\1",
+                       item.text, flags=re.I)
+    scale_bounds(source, item)
     return item
+
+
+def number_text_short(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+TIME_UNIT_SECONDS = {"second": 1, "sec": 1, "minute": 60, "min": 60, "hour": 3600, "hr": 3600, "day": 86400}
+
+
+def scale_bounds(source: str, item: Item) -> None:
+    """'wait time in seconds (usually under 5 minutes)': bounds in one unit for a field in another."""
+    field_unit = re.search(r"\b(?:in|\()\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\b", item.text + " " + source, re.I)
+    if not field_unit or (item.low is None and item.high is None):
+        return
+    to = TIME_UNIT_SECONDS.get(singular(field_unit.group(1).lower()).rstrip("s") or "", None)
+    said = [m for m in re.finditer(r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\b", source, re.I)]
+    if not to or not said:
+        return
+    for m in said:
+        frm = TIME_UNIT_SECONDS.get(singular(m.group(2).lower()).rstrip("s"))
+        if not frm or frm == to:
+            continue
+        value = float(m.group(1))
+        factor = frm / to
+        if item.high is not None and abs(item.high - value) < 1e-9:
+            item.high = value * factor
+            if item.low is not None and re.search(rf"\b{re.escape(number_text_short(item.low))}\s*(?:-|–|to|and)\s*"
+                                                  rf"{re.escape(m.group(0))}", source, re.I):
+                item.low *= factor  # "1 to 2 hours"
+        if item.low is not None and abs(item.low - value) < 1e-9:
+            item.low = value * factor

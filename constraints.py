@@ -470,6 +470,9 @@ class Placer:
         target = rule.target
         negate = bool(re.match(r"^(?:not|no|never|non)\b", target.lower()))
         target = re.sub(r"^(?:not|no|never|non)\s+", "", target, flags=re.I)
+        from bounds import single_share
+        if not negate and single_share(self, target, p):
+            return True
         if own is not None and (not target or own["type"] == "choice"):
             if own["type"] == "bool" and not target:
                 own["p"] = round(p, 4)
@@ -750,6 +753,10 @@ class Placer:
         time = times[0]
         if time["type"] == "date" and not big:
             time["type"] = "datetime"
+            name = re.sub(r"_date$", "_time", time["name"])
+            if time.get("_template") and name != time["name"] and not self.table.col(name) and not any(
+                    time["name"] in str(c.get("expr", "")) + str(c.get("after", "")) for c in self.columns):
+                time["name"] = name  # a reading every hour has a time, not a date
         entity = rule.other or ""
         per_col = None
         if entity:
@@ -759,8 +766,11 @@ class Placer:
             else:
                 per_col = self.new_column(f"{entity} id")
         else:
+            own_noun = singular(self.table.name.split("_")[-1])  # "weather_observations": an observation's own id
             per_col = next((c for c in self.columns if c["type"] == "ref"), None) or next(
-                (c for c in self.columns[1:] if c["type"] in ("id", "pattern") and c["name"].endswith("_id")), None)
+                (c for c in self.columns if c["type"] in ("id", "pattern") and c["name"].endswith("_id") and
+                 singular(c["name"].removesuffix("_id").split("_")[-1]) != own_noun and
+                 (c is not self.columns[0] or c.get("_template") or len(self.columns) > 1)), None)
         if per_col is not None and per_col["type"] != "ref":
             noun = singular((entity or per_col["name"].removesuffix("_id").split("_")[-1]).split()[-1].lower())
             n = self.counts.get(noun) or next(iter(self.counts.values()), None) or 20
@@ -907,6 +917,10 @@ class Placer:
     def place(self, rule: Rule, own: dict[str, Any] | None) -> bool:
         handler = getattr(self, f"place_{rule.kind}", None)
         if handler is None:
+            from bounds import PLACEMENTS  # numbers bounded by others, values under conditions
+            found = PLACEMENTS.get(rule.kind)
+            handler = (lambda r, o: found(self, r, o)) if found else None
+        if handler is None:
             return False
         try:
             return bool(handler(rule, own))
@@ -1007,6 +1021,7 @@ def make_recurring(placer: Placer, table: Table, col: dict[str, Any], noun: str,
     if col["type"] in ("id", "pattern", "int"):
         col.clear()
         col.update(keep, type="ref", table=entity.name)
+        move_attributes(table, entity, col, noun)
         return True
     # a name or label of the recurring thing: drawn in the hidden table, read through a ref
     field_col = dict(col)
@@ -1024,6 +1039,32 @@ def make_recurring(placer: Placer, table: Table, col: dict[str, Any], noun: str,
     col.clear()
     col.update(keep, type="formula", expr=f"{ref_name}.{field_col['name']}")
     return True
+
+
+PLACE_ATTRIBUTES = re.compile(r"^(city|town|location|site|region|state|country|latitude|longitude|lat|lon|lng|address|"
+                              r"zone|area|district|postcode|zip|zip_code|postal_code|timezone|elevation|altitude)$")
+
+
+def move_attributes(table: Table, entity: Table, ref: dict[str, Any], noun: str) -> None:
+    """What describes a recurring thing (a station's city, a machine's type) is drawn once per
+    thing in its hidden table and read through the ref, so it agrees in every row."""
+    if PLACE_ATTRIBUTES.match(singular(table.name.split("_")[-1])):
+        return
+    for col in list(table.columns):
+        name = col["name"]
+        own = name.startswith(noun + "_") and name != f"{noun}_id"
+        if col is ref or not (own or PLACE_ATTRIBUTES.match(name)) or col["type"] in ("formula", "ref", "id") or \
+                col.get("after") or col.get("step") or col.get("depends_on") or col.get("_corr") or col.get("_factors"):
+            continue
+        if any(name in str(c.get("expr", "")) + str(c.get("after", "")) + str(c.get("depends_on", ""))
+               for c in table.columns if c is not col):
+            continue
+        moved = {k: v for k, v in col.items() if not k.startswith("_") and k not in ("null_rate", "null_if")}
+        if entity.col(name) is None:
+            entity.columns.append(moved)
+        keep = {k: col[k] for k in ("name", "description", "_given", "_words", "_concept") if k in col}
+        col.clear()
+        col.update(keep, type="formula", expr=f"{ref['name']}.{name}")
 
 
 def entity_table(resolver: Resolver, noun: str, n: int, like: dict[str, Any] | None = None) -> Table:

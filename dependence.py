@@ -70,6 +70,12 @@ def dependence_measure(placer: Placer, rule: Rule, own: dict[str, Any] | None) -
                     return col, value
             if col["type"] == "bool" and len(stem_word) >= 3 and stem_word in col["name"]:
                 return col, None
+    if own is None:  # "evening classes are busier", "claim calls take longer": what the word is known to measure
+        known = (placer.designer.vocab.data.get("comparative_fields") or {}).get(rule.args.get("word", ""), "")
+        for word in filter(None, known.split("|")):
+            hit = placer.find(word, NUMBERS + ("formula",), values=False)
+            if hit and hit.score >= 0.5 and hit.table is placer.table:
+                return hit.col, None
     if own is not None:
         return own, None
     return None
@@ -90,8 +96,10 @@ def group_of(placer: Placer, rule: Rule, measure: dict[str, Any]) -> dict[str, A
         word = g.get("word", "")
         known = (placer.designer.vocab.data.get("comparative_fields") or {}).get(word)
         hit = placer.find(g.get("text") or "", NUMBERS) if g.get("text") else None
-        if (not hit or hit.score < 0.5) and known:
-            hit = placer.find(known, NUMBERS)
+        for alt in filter(None, (known or "").split("|")):
+            if hit and hit.score >= 0.5:
+                break
+            hit = placer.find(alt, NUMBERS)
         if hit:
             return {"kind": "number", "col": hit.col, "sign": g.get("sign", 1), "threshold": g.get("threshold", "")}
     if args.get("time"):

@@ -40,12 +40,12 @@ from relations import (RELATIONS, ad_funnel, add_relations, birth_date_from_age,
                        correlated_pairs, country_of_place, dates_in_order, derive, experience_from_age, find_col,
                        follow_up_measure, formula_links, grade_from_score, graduation_year_from_age, hotel_stay,
                        line_total, min_max_pairs, only_when, ordinal_prices, records_agree, differ_pairs,
-                       salary_from_experience, stock_day, total_charges)
+                       salary_from_experience, stock_day, total_charges, value_factors)
 from schema import Schema, load_schema, snake
 
 HERE = Path(__file__).resolve().parent
 VOCAB_PATH = HERE / "vocab.json"
-OWN_FILES = ("designer.py", "phrases.py", "clauses.py", "constraints.py", "dependence.py", "assembly.py", "relations.py",
+OWN_FILES = ("designer.py", "phrases.py", "clauses.py", "constraints.py", "dependence.py", "assembly.py", "relations.py", "bounds.py",
              "datasets.py", "edits.py", "vocab.json", "records.json")
 MAX_DRAFT_COLUMNS = 10_000      # the designer's own limit; the service's MAX_COLUMNS applies after
 MAX_DESCRIPTION_ECHO = 120      # a column's description quotes at most this much of the phrase
@@ -117,6 +117,7 @@ ROLE_WORDS = {"doctor", "physician", "nurse", "manager", "agent", "driver", "aut
               "rep", "representative", "salesperson", "cashier", "therapist", "surgeon", "dentist", "rider",
               "member", "applicant", "candidate", "recruiter", "interviewer", "assignee", "vet", "trainer"}
 FILLER = {"in", "the", "a", "an", "e", "g", "eg"}
+TRAILING_PARTICLES = {"em", "en", "de", "of", "du", "des", "da", "do", "per", "im", "na", "no", "w", "i"}
 VERBS = re.compile(r"(?<=\s)(?:is|are|was|were|has|have|had|gets|should|must|will|would|can|could|fills|files|"
                    r"costs|needs|leaves|belongs?|comes|drops|ends|means|grows?|being|there)\b", re.I)
 
@@ -168,9 +169,15 @@ class Vocabulary:
         self.by_id = {c.id: c for c in self.concepts}
         self.index: dict[str, list[tuple[list[str], Concept]]] = {}
         owner: dict[tuple[str, ...], Concept] = {}
+        said_singular = {tuple(tokens(w)): c["id"] for c in data.get("concepts", []) for w in c.get("words", [])
+                         if len(tokens(w)) == 1 and tokens(w)[0] == ascii_fold(w).lower()}
         for concept in self.concepts:  # the same words in two concepts: the later, more specific one
+            plural_only = {tuple(tokens(w)) for w in concept.raw if len(tokens(w)) == 1 and tokens(w)[0] != w}
             for needle in concept.words:
-                owner[tuple(needle)] = concept
+                key = tuple(needle)
+                if key in plural_only and said_singular.get(key, concept.id) != concept.id:
+                    continue  # "products" counts things; "product" names one: the one named wins
+                owner[key] = concept
         for needle, concept in owner.items():
             self.index.setdefault(needle[0], []).append((list(needle), concept))
         self.domains = [(d["id"], [tokens(w) for w in d.get("words", []) if tokens(w)], d)
@@ -300,7 +307,10 @@ PARTICIPLE = re.compile(r"(?<!spe)(?<!ne)(?<!se)(?<!fe)(?<!hundr)[a-z]{3,}(?<!e)
 # "position applied", "item purchased": the participle says which one, the noun names the field
 OBJECT_PARTICIPLES = {"applied", "purchased", "ordered", "requested", "booked", "used", "preferred", "selected",
                       "chosen", "visited", "watched", "played", "rented", "borrowed", "reached", "bought", "sold",
-                      "viewed", "searched", "clicked", "downloaded", "listened", "assigned", "attended", "taken"}
+                      "viewed", "searched", "clicked", "downloaded", "listened", "assigned", "attended", "taken",
+                      "sent", "received", "paid", "spent", "earned", "raised", "donated", "charged", "refunded",
+                      "billed", "deposited", "withdrawn", "transferred", "owed", "saved", "won", "claimed", "invoiced",
+                      "collected", "lent", "borrowed", "financed", "quoted", "offered", "awarded", "granted"}
 COUNTED = re.compile(r"^[a-z]+(?:ies|[^s]s)\s+[a-z]+ed$", re.I)
 FLAG_PHRASE = re.compile(r"^(is|has|was|were|can|did|does|should|will|have)\s", re.I)
 
@@ -316,6 +326,8 @@ def field_name(item: Item, col: dict[str, Any], concept: Concept | None) -> str:
     """snake_case of the user's own words, singular unless it counts things ("num_likes") or the
     word is not an English plural ("woonplaats", "apellidos" as the concept knows them)."""
     words = [w for w in re.findall(r"[A-Za-z0-9%]+(?:-[A-Za-z0-9]+)*", ascii_fold(item.text)) if w.lower() not in FILLER]
+    while len(words) > 1 and words[-1].lower() in TRAILING_PARTICLES:  # "salario em (reais)"
+        words.pop()
     own_word = concept is not None and words and any(raw.split()[-1:] == [words[-1].lower()] for raw in concept.raw) \
         and not any(raw.split()[-1:] == [singular(words[-1].lower())] for raw in concept.raw)
     if words and words[-1].lower().endswith("s") and not own_word:
@@ -684,6 +696,8 @@ class OfflineDesigner:
         whole = [m for m in self.vocab.matches(words) if m.start == 0 and m.end == len(words) and m.size >= 2]
         concept = whole[0].concept if whole else (self.pick(core, ctx.subject, domain_id) or
                                                  self.pick(words, ctx.subject, domain_id))
+        if not whole and "per" in words[1:-1]:  # "price per book" is a price; "per book" counts by
+            concept = self.pick(words[:words.index("per")], ctx.subject, domain_id) or concept
         if alias:  # "state (UF)": a short or coded other name says which concept
             named = self.pick(tokens(alias), ctx.subject, domain_id)
             if named and (concept is None or len(alias) <= 4 or re.search(r"\b(code|abbr|abbreviation|initials)\b", alias, re.I)):
@@ -699,13 +713,17 @@ class OfflineDesigner:
             col = ({"type": "datetime", "start": "-1y", "end": "today"} if words[-1] == "at" else
                    {"type": "date", "start": "-2y", "end": "today"} if words[-1] == "on" else
                    {"type": "faker", "method": "name"})  # "resolved at", "shipped on", "approved by"
-        elif words[-1] in OBJECT_PARTICIPLES and concept and len(words) >= 2 and concept.column.get("type") != "bool":
-            col = dict(concept.column)  # "position applied" is a position
-        elif not (COUNTED.match(item.text) and not self.covers(words, concept)) and (
+        elif words[-1] in OBJECT_PARTICIPLES and len(words) >= 2 and not COUNTED.match(item.text) and \
+                (object_concept := concept if whole else (self.pick(words[:-1], ctx.subject, domain_id) or concept)) \
+                and object_concept.column.get("type") != "bool":
+            concept = object_concept
+            col = dict(concept.column)  # "position applied" is a position, "amount sent" an amount
+        elif not COUNTED.match(item.text) and (
                 (FLAG_PHRASE.match(item.text) and (not concept or concept.column.get("type") not in ("bool", "date", "datetime")))
                 or (PARTICIPLE.search(item.text) and len(words) <= 2 and (not concept or concept.column.get("type") == "choice"))):
             col = {"type": "bool", "p": 0.3}
-        elif COUNTED.match(item.text) and not self.covers(words, concept):  # "deliveries completed", "books borrowed"
+        elif COUNTED.match(item.text) and not (self.covers(words, concept) and
+                                               concept.column.get("type") in ("int", "float", "bool")):  # "deliveries completed", "books borrowed"
             col = {"type": "int", "min": 0, "max": 500, "distribution": "lognormal", "mean": 25, "std": 30}
         elif not concept and any(w in self.unit_words for w in words):  # "diameter in mm"
             col = {"type": "float", "min": 0.1, "max": 1000, "distribution": "lognormal", "mean": 40, "std": 50, "decimals": 1}
@@ -760,6 +778,8 @@ class OfflineDesigner:
         col["_given"] = given
         col["_words"] = " ".join(words + tokens(alias))
         col["_concept"] = concept.id if concept else ""
+        if from_template:
+            col["_template"] = True
         if item.currency:
             col["_currency"] = item.currency
         return Draft(col, concept.id if concept else None, weak, item)

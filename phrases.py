@@ -390,8 +390,9 @@ def hour_of(text: str) -> float | None:
 
 
 RANGE_RXS = [re.compile(p, re.I) for p in (
-    rf"\b(?:between|from|ranging from|range of|ranges from|in the range)\s+(?P<a>{NUM})\s*(?:and|to|-)\s*(?P<b>{NUM})",
-    rf"(?<![\w.:/]){'(?P<a>' + NUM + ')'}\s*(?:-|to|\.\.)\s*(?P<b>{NUM})(?![\w.:/])(?!\s*%\s*of)",
+    rf"\b(?:between|from|ranging from|range of|ranges from|in the range)\s+(?P<a>{NUM})\s*%?\s*(?:and|to|-)\s*"
+    rf"(?P<b>{NUM})",
+    rf"(?<![\w.:/]){'(?P<a>' + NUM + ')'}\s*%?\s*(?:-|to|\.\.)\s*(?P<b>{NUM})(?![\w.:/])(?!\s*%\s*of)",
 )]
 OUT_OF = re.compile(rf"\b(?:out of|on a scale of(?:\s+\d+\s+to)?)\s+(?P<a>{NUM})|(?<![\w/])/\s*(?P<b>\d+)\b", re.I)
 BOUND_MAX = re.compile(rf"\b(?:up to|at most|under|below|less than|no more than|max(?:imum)?(?: of)?|capped at|"

@@ -68,6 +68,9 @@ DERIVED_KEEPS = ("name", "description", "hidden", "null_rate", "decimals", "_giv
 def derive(col: dict[str, Any], expr: str, decimals: int | None = None) -> None:
     """Turn a designed column into a formula, dropping what only its old type used."""
     keep = {k: col[k] for k in DERIVED_KEEPS if k in col}
+    if col.get("type") in ("int", "float"):  # how the number was drawn, for numbers that follow it
+        spread = col.get("std") or (float(col.get("max", 1)) - float(col.get("min", 0))) / 4
+        keep["_drawn"] = {"mean": mean_of(col), "std": float(spread) or 1.0}
     col.clear()
     col.update(keep, type="formula", expr=expr)
     if decimals is not None:
@@ -156,6 +159,8 @@ def dates_in_order(columns: Columns, domain_id: str | None) -> None:
     """An end date falls after its start (check-out after check-in, delivery after order): the
     pairs and their usual gaps are knowledge ("order" links)."""
     for link in links("order"):
+        if link.get("domains") and domain_id not in link["domains"]:
+            continue
         start = find_col(columns, rf"(^|_)({link['a']})", DATES + COMPUTED)
         end = find_col(columns, rf"(^|_)({link['b']})", DATES)
         if start and end and start is not end and start["type"] in DATES + COMPUTED and not end.get("after") \
@@ -506,7 +511,8 @@ def follow_record(col: dict[str, Any], key: str, mapping: dict[Any, dict[str, An
     if not values:
         return
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values.values())
-    if numeric and col["type"] in ("int", "float") and all(isinstance(v, int) for v in values.values()):
+    money = re.search(r"price|cost|value|msrp|fare|fee|salary|rent", f"{field} {col['name']}")
+    if numeric and col["type"] in ("int", "float") and all(isinstance(v, int) for v in values.values()) and not money:
         lo, hi = min(values.values()), max(values.values())  # a year, a count: exactly the record's
         col.update(type="int", min=lo, max=hi, distribution="uniform")
         for key_name in ("mean", "std", "decimals"):
@@ -565,11 +571,26 @@ def only_when(columns: Columns, domain_id: str | None) -> None:
             value["null_if"] = f"not {flag['name']}"
 
 
+def value_factors(columns: Columns, domain_id: str | None) -> None:
+    """A value that wears with age and use (a used car's price with its year and mileage): "factor"
+    links multiply it by each factor whose column is present, so it moves with them in every row."""
+    for link in links("factor"):
+        if link.get("domains") and domain_id not in link["domains"]:
+            continue
+        target = find_col(columns, link["target"], ("int", "float"))
+        if target is None or given(target, "formula", "range"):
+            continue
+        for factor in link["factors"]:
+            by = find_col(columns, factor["col"], tuple(factor.get("types") or ("int", "float")))
+            if by is not None and by is not target and not any(by["name"] in f["expr"] for f in target.get("_factors", [])):
+                target.setdefault("_factors", []).append({"expr": factor["expr"].format(c=by["name"])})
+
+
 RELATIONS: list[Callable[[Columns, str | None], None]] = [
     dates_in_order, hotel_stay, line_total, birth_date_from_age, graduation_year_from_age,
     experience_from_age, salary_from_experience, stock_day, min_max_pairs, country_of_place,
     ad_funnel, total_charges, records_agree, formula_links, correlated_pairs, chance_links, ordinal_prices,
-    grade_from_score, follow_up_measure, differ_pairs, only_when,
+    grade_from_score, follow_up_measure, differ_pairs, only_when, value_factors,
 ]
 
 

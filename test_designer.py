@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import datetime
 import re
 from datetime import date
 
@@ -250,8 +251,14 @@ def drafted(*specs) -> list[dict]:
     return [dict(s) for s in specs]
 
 
+def public(columns: list[dict]) -> list[dict]:
+    """Columns without the designer's private notes, as a schema holds them."""
+    return [{k: v for k, v in c.items() if not k.startswith("_")} for c in columns]
+
+
 def by_name(columns: list[dict]) -> dict[str, dict]:
-    return {c["name"]: c for c in columns}
+    """Columns by name, without the designer's private notes (keys starting with _)."""
+    return {c["name"]: {k: v for k, v in c.items() if not k.startswith("_")} for c in columns}
 
 
 DATE = {"type": "date", "start": "2024-01-01", "end": "2024-12-31"}
@@ -314,7 +321,7 @@ def test_rule_stock_day_brackets_open_and_close():
     cols = drafted({"name": "open", **MONEY}, {"name": "high", **MONEY}, {"name": "low", **MONEY},
                    {"name": "close", **MONEY})
     designer.stock_day(cols, None)
-    table = table_of({"columns": cols}, 5000)
+    table = table_of({"columns": public(cols)}, 5000)
     o, h, lo, c = (np.array(table.column(n).to_pylist()) for n in ("open", "high", "low", "close"))
     assert np.all(h >= np.maximum(o, c) - 0.01) and np.all(lo <= np.minimum(o, c) + 0.01)
 
@@ -322,7 +329,7 @@ def test_rule_stock_day_brackets_open_and_close():
 def test_rule_min_max_pairs_keep_the_maximum_above():
     cols = drafted({"name": "min_price", **MONEY}, {"name": "max_price", **MONEY})
     designer.min_max_pairs(cols, None)
-    table = table_of({"columns": cols}, 5000)
+    table = table_of({"columns": public(cols)}, 5000)
     assert all(hi > lo for lo, hi in zip(table.column("min_price").to_pylist(), table.column("max_price").to_pylist()))
 
 
@@ -338,7 +345,7 @@ def test_rule_ad_funnel_narrows():
                    {"name": "clicks", "type": "int", "min": 0, "max": 5000},
                    {"name": "conversions", "type": "int", "min": 0, "max": 500}, {"name": "ctr", "type": "float", "min": 0, "max": 100})
     designer.ad_funnel(cols, None)
-    table = table_of({"columns": cols}, 5000)
+    table = table_of({"columns": public(cols)}, 5000)
     imp, clk, conv = (np.array(table.column(n).to_pylist()) for n in ("impressions", "clicks", "conversions"))
     assert np.all(clk <= imp) and np.all(conv <= clk)
 
@@ -347,7 +354,7 @@ def test_rule_total_charges_are_monthly_times_tenure():
     cols = drafted({"name": "monthly_charges", **MONEY}, {"name": "tenure_months", "type": "int", "min": 1, "max": 72},
                    {"name": "total_charges", **MONEY})
     designer.total_charges(cols, None)
-    table = table_of({"columns": cols}, 5000)
+    table = table_of({"columns": public(cols)}, 5000)
     m, t, tot = (np.array(table.column(n).to_pylist()) for n in ("monthly_charges", "tenure_months", "total_charges"))
     assert np.all(np.abs(tot / (m * t) - 1) <= 0.031)
 
@@ -450,6 +457,16 @@ def test_rule_only_when_revenue_comes_from_converted_users():
     table = rows.main_rows(designer_schema(cols), 5000, 3)
     for converted, revenue in zip(table.column("converted").to_pylist(), table.column("revenue").to_pylist()):
         assert (revenue > 0) == converted
+
+
+def test_rule_value_factors_make_a_used_car_cheaper_with_age_and_miles():
+    cols = drafted({"name": "year", "type": "int", "min": 2005, "max": 2025},
+                   {"name": "mileage", "type": "int", "min": 0, "max": 250000}, {"name": "price", **MONEY})
+    designer.value_factors(cols, "automotive")
+    assert len(cols[2]["_factors"]) == 2
+    data = main_table("used car listings: make, model, year, mileage, transmission, price", n=10000)
+    assert np.corrcoef(data["year"], data["price"])[0, 1] > 0.2
+    assert np.corrcoef(data["mileage"], data["price"])[0, 1] < -0.1
 
 
 def test_every_relation_rule_has_its_own_test():
@@ -653,6 +670,98 @@ def test_grammar_constraint_words_never_reach_names_or_values():
 def test_grammar_statement_it_cannot_place_is_an_assumption():
     design = designed("Orders with order id and amount. The moon is made of cheese more than of rock.")
     assert any("could not be placed" in a or "were not placed" in a for a in design.assumptions)
+
+
+def test_grammar_never_more_than_bounds_a_number_by_another():
+    data = main_table("Fitness class attendance: class id, capacity 10-30, booked spots, attended count. Attended is "
+                      "never more than booked, and booked never more than capacity.")
+    assert all(a <= b <= c for a, b, c in zip(data["attended_count"], data["booked_spots"], data["capacity"]))
+    assert len(set(data["booked_spots"])) > 5
+    data = main_table("Mortgage applications: property value, loan amount (never more than 90% of the property value)")
+    assert all(loan <= 0.9 * value + 0.01 for loan, value in zip(data["loan_amount"], data["property_value"]))
+
+
+def test_grammar_ranges_of_percentages_and_bounds_in_another_unit():
+    design = designed("Loans: loan id, interest rate between 3% and 8%, fee 1%-2%, wait time in seconds "
+                      "(usually under 5 minutes)")
+    names = {c.name for c in design.schema.columns}
+    assert {"interest_rate", "fee", "wait_time_seconds"} <= names and not any("pct" in n for n in names), names
+    data = main_table("Loans: loan id, interest rate between 3% and 8%, wait time in seconds (usually under 5 minutes)")
+    assert 3 <= min(data["interest_rate"]) and max(data["interest_rate"]) <= 8
+    assert max(data["wait_time_seconds"]) <= 300 and max(data["wait_time_seconds"]) > 60
+
+
+def test_grammar_a_value_under_a_condition():
+    data = main_table("Bookshop orders: order id, quantity between 1 and 3, price per book between $8 and $45, shipping "
+                      "cost ($4.99 unless the order total is above $50, then free)")
+    assert all(s == (0 if q * p > 50 else 4.99) for q, p, s in
+               zip(data["quantity"], data["price_per_book"], data["shipping_cost"]))
+    assert isinstance(data["price_per_book"][0], float)
+    data = main_table("Deliveries: distance km, delivery fee (2.50 if the distance is over 10, otherwise 1.50)")
+    assert all(f == (2.5 if d > 10 else 1.5) for d, f in zip(data["distance_km"], data["delivery_fee"]))
+
+
+def test_grammar_most_are_single_sets_the_share_of_one():
+    data = main_table("Bookshop orders: order id, quantity between 1 and 3. Most orders are for a single book.", n=20000)
+    assert abs(share(data["quantity"], 1) - 0.75) < 0.015 and set(data["quantity"]) == {1, 2, 3}
+
+
+def test_grammar_busier_at_a_time_keeps_the_bound():
+    data = main_table("Fitness classes: class id, start time between 6am and 9pm, capacity 10-30, booked spots. Booked is "
+                      "never more than capacity. Evening classes are busier than morning classes.", n=20000)
+    evening = [b / c for b, c, t in zip(data["booked_spots"], data["capacity"], data["start_time"]) if t.hour >= 17]
+    morning = [b / c for b, c, t in zip(data["booked_spots"], data["capacity"], data["start_time"]) if t.hour < 12]
+    assert np.mean(evening) > np.mean(morning) * 1.3
+    assert all(b <= c for b, c in zip(data["booked_spots"], data["capacity"]))
+
+
+def test_grammar_longer_names_what_takes_time():
+    data = main_table("Calls: call id, the agent who took it, talk time in seconds, call reason (claim, billing, other). "
+                      "Claim calls take longer than billing calls.", n=20000)
+    assert "agent" in data
+    by = {r: np.mean([t for t, x in zip(data["talk_time_seconds"], data["call_reason"]) if x == r])
+          for r in ("claim", "billing")}
+    assert by["claim"] > by["billing"] * 1.3
+
+
+def test_correlation_with_a_derived_number_follows_it():
+    data = main_table("Mortgages: property value, loan amount (never more than 90% of the property value), loan-to-value "
+                      "ratio, interest rate between 3% and 8%. A higher loan-to-value ratio means a higher interest rate.",
+                      n=10000)
+    for ltv, loan, value in zip(data["loan_to_value_ratio"], data["loan_amount"], data["property_value"]):
+        assert abs(ltv - round(loan / value, 3)) < 0.0011
+    assert np.corrcoef(data["loan_to_value_ratio"], data["interest_rate"])[0, 1] > 0.5
+    assert 3 <= min(data["interest_rate"]) and max(data["interest_rate"]) <= 8
+
+
+def test_recurring_things_keep_their_own_attributes():
+    data = main_table("Readings from 20 machines every 15 minutes: machine id, machine type (lathe, press, mill), "
+                      "location, timestamp, temperature", n=4000)
+    seen: dict = {}
+    for m, kind, place in zip(data["machine_id"], data["machine_type"], data["location"]):
+        assert seen.setdefault(m, (kind, place)) == (kind, place)
+    assert len(seen) == 20
+    schema = designed("hourly weather observations").schema
+    main = next(t for t in schema.tables if not t.hidden)
+    times = next(c for c in main.columns if c.type == "datetime")
+    assert times.step == "1h" and times.per
+
+
+def test_words_that_count_things_do_not_rename_a_thing():
+    design = designed("sales data")
+    product = next(c for c in design.schema.columns if c.name == "product")
+    assert product.type == "choice" and "Backpack" in product.values
+    names = {c.name: c for c in designed("Shop: items purchased, books borrowed, amount sent, sent at").schema.columns}
+    assert names["items_purchased"].type == "int" and names["books_borrowed"].type == "int"
+    assert names["amount_sent"].type == "float" and names["sent_at"].type == "datetime"
+
+
+def test_school_year_group_sets_birth_date_and_tutor_group():
+    data = main_table("Student records: student number, date of birth, year group (7-13), tutor group")
+    born = [dob + datetime.timedelta(days=(year + 4) * 365) for dob, year in zip(data["date_of_birth"], data["year_group"])]
+    assert (max(born) - min(born)).days <= 365  # each year group is born within its own school year
+    for year, group in zip(data["year_group"], data["tutor_group"]):
+        assert group.startswith(str(year)) and group[len(str(year)):] in ("A", "B", "C", "D")
 
 
 def test_unknown_domain_gets_a_table_from_its_nouns_and_says_so():

@@ -1,0 +1,110 @@
+"""Numbers bounded by other columns and values that hold under a condition.
+
+"attended is never more than booked" and "loan amount (never more than 90% of the property value)"
+make the bounded number a share of its bound, drawn per row; "shipping ($4.99 unless the order total
+is above $50, then free)" makes a value that switches on a comparison.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from phrases import Rule
+from relations import derive, given, number_text
+
+NUMBERS = ("int", "float")
+MONEY_NAMES = r"price|cost|amount|fee|value|income|salary|revenue|charge|fare|total|balance|loan|deposit|shipping"
+OPS = {"above": ">", "over": ">", "more than": ">", "greater than": ">", "exceeds": ">", "at least": ">=",
+       "below": "<", "under": "<", "less than": "<", "at most": "<=", "up to": "<="}
+
+
+def place_cap(placer: Any, rule: Rule, own: dict[str, Any] | None) -> bool:
+    """'attended is never more than booked': a share of the bound, drawn per row."""
+    hit = placer.find(rule.target, NUMBERS, values=False) if rule.target else None
+    target = own if not rule.target else (hit.col if hit and hit.score >= 0.5 and hit.table is placer.table else None)
+    found = placer.find(rule.other, NUMBERS + ("formula",), values=False)
+    if target is None or found is None or found.score < 0.5:
+        return False
+    bound = found.col if found.table is placer.table else placer.through(found)
+    if bound is None or bound is target or target["type"] not in NUMBERS or placer.reads_into([bound], target):
+        return False
+    p = float(rule.args["p"])
+    whole = target["type"] == "int" or (bound["type"] == "int" and not (target.get("_money") or
+                                                                       re.search(MONEY_NAMES, target["name"])))
+    share = f"{bound['name']} * uniform({number_text(round(p * 0.5, 4))}, {number_text(p)})"
+    expr = f"round({share})" if whole else f"round({share}, 2)"
+    if given(target, "range") and target.get("max") is not None:
+        expr = f"min({number_text(target['max'])}, {expr})"
+    derive(target, expr, 0 if whole else 2)
+    target["_cap"] = bound["name"]
+    target.setdefault("_given", set()).add("formula")
+    return True
+
+
+def condition_operand(placer: Any, mention: str) -> str | None:
+    """The expression a condition compares: a column, or an order's total from its quantity and price."""
+    found = placer.find(mention, NUMBERS + ("formula",), values=False)
+    totals = r"total|subtotal|amount|value|basket|cart|bill|spend|price|sum"
+    if found is not None and re.search(rf"\b({totals})\b", mention, re.I) and \
+            not re.search(rf"(^|_)({totals})", found.col["name"]):
+        found = None  # "the order total" is no quantity
+    if found is not None and found.score >= 0.5:
+        col = found.col if found.table is placer.table else placer.through(found)
+        if col is not None:
+            return col["name"]
+    if re.search(r"\b(total|subtotal|amount|value|basket|cart)\b", mention, re.I):
+        cols = placer.columns
+        qty = next((c for c in cols if re.search(r"(^|_)(quantity|qty|units|items)($|_)", c["name"])
+                    and c["type"] in NUMBERS), None)
+        price = next((c for c in cols if re.search(r"(^|_)(unit_)?price|price_per|(^|_)cost_per", c["name"])
+                      and c["type"] in NUMBERS + ("formula",)), None)
+        if qty and price:
+            return f"{qty['name']} * {price['name']}"
+        if price:
+            return price["name"]
+    return None
+
+
+def place_conditional(placer: Any, rule: Rule, own: dict[str, Any] | None) -> bool:
+    """'$4.99 unless the order total is above $50, then free': one value or the other, by a comparison."""
+    target = own
+    if rule.target:
+        hit = placer.find(rule.target, NUMBERS + ("formula",), values=False)
+        target = hit.col if hit and hit.score >= 0.5 and hit.table is placer.table else None
+        if target is None and condition_operand(placer, rule.other):
+            target = placer.new_column(rule.target)
+    if target is None or target["type"] not in NUMBERS + ("formula",):
+        return False
+    operand = condition_operand(placer, rule.other)
+    if operand is None or operand == target["name"] or operand.split(" * ")[0] == target["name"]:
+        return False
+    args = rule.args
+    when, otherwise = number_text(args["when"]), number_text(args["otherwise"])
+    derive(target, f"if({operand} {OPS[args['op']]} {number_text(args['n'])}, {when}, {otherwise})", 2)
+    target.setdefault("_given", set()).add("formula")
+    return True
+
+
+def single_share(placer: Any, target: str, p: float) -> bool:
+    """'most orders are for a single book': the share of one in the order's count of things."""
+    if not re.match(r"^(?:a\s+)?(?:single|one|just one|only one|1)\s+\w", target, re.I):
+        return False
+    col = next((c for c in placer.columns if c["type"] == "int" and re.search(
+        r"(^|_)(quantity|qty|items?|units|count|num|number|tickets|guests|seats|copies|books)($|_)", c["name"])), None)
+    if col is None:
+        return False
+    lo, hi = int(col.get("min", 1)), int(col.get("max", 10))
+    lo = max(lo, 1) if lo <= 1 <= hi else lo
+    if hi - lo > 30 or hi <= lo:
+        return False
+    rest = list(range(lo + 1, hi + 1))
+    decay = [0.5 ** i for i in range(len(rest))]
+    weights = [p] + [(1 - p) * d / sum(decay) for d in decay]
+    keep = {k: col[k] for k in ("name", "description", "null_rate", "_given", "_words", "_concept") if k in col}
+    col.clear()
+    col.update(keep, type="choice", values=[lo] + rest, weights=[round(w * 100, 3) for w in weights])
+    col.setdefault("_given", set()).add("share")
+    return True
+
+
+PLACEMENTS = {"cap": place_cap, "conditional": place_conditional}
