@@ -17,6 +17,9 @@ from schema import snake
 
 # --- money on the country's scale ---
 
+MARKET_DOMAINS = {"finance", "banking", "stocks", "crypto", "airlines", "travel"}
+
+
 def money_scale(designer: Any, columns: list[dict[str, Any]], ctx: Any) -> None:
     places_agree(columns, ctx)
     """Money the vocabulary drafted in dollars, on the scale of the country's currency (yen,
@@ -28,7 +31,9 @@ def money_scale(designer: Any, columns: list[dict[str, Any]], ctx: Any) -> None:
         info = currencies.get(code)
         if not info or col["type"] not in NUMBERS or given(col, "range") or not designer.vocab.money.search(col["name"]):
             continue
-        rate = float(info.get("wage" if wages.search(col["name"]) else "per_usd", 1))
+        market = ctx.domain_id in MARKET_DOMAINS  # market prices are the same money everywhere
+        rate = float(info.get("wage") if wages.search(col["name"]) else
+                     info.get("per_usd", 1) if market else info.get("ppp", info.get("per_usd", 1)))
         if rate != 1:
             for key in ("min", "max", "mean", "std"):
                 if col.get(key) is not None:

@@ -107,4 +107,71 @@ def single_share(placer: Any, target: str, p: float) -> bool:
     return True
 
 
-PLACEMENTS = {"cap": place_cap, "conditional": place_conditional}
+TIME_UNITS_PER_DAY = {"second": 86400, "minute": 1440, "hour": 24, "day": 1, "night": 1, "week": 1 / 7}
+STARTS = r"(^|_)(start|begin|started|entry|enter|entered|check_?in|in_time|time_in|arrival|pickup|pick_up|departure|" \
+         r"opened|departed|boarded|parked)"
+ENDS = r"(^|_)(end|ended|finish|finished|exit|exited|check_?out|out_time|time_out|dropoff|drop_off|arrived|" \
+       r"closed|returned|return|left)"
+
+
+def start_end(placer: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The table's start and end times: entry and exit, pickup and dropoff, check-in and check-out."""
+    times = [c for c in placer.columns if c["type"] in ("date", "datetime") or
+             (c["type"] == "formula" and re.search(r"(_time|_at|_date)$", c["name"]))]
+    start = next((c for c in times if re.search(STARTS, c["name"])), None)
+    end = next((c for c in times if re.search(ENDS, c["name"]) and c is not start), None)
+    return (start, end) if start and end else None
+
+
+def elapsed(placer: Any, words: str) -> dict[str, Any] | None:
+    """'per hour', 'per started hour', 'per night' with no such column: the time from the start
+    to the end in that unit, whole units when each one started counts."""
+    m = re.fullmatch(r"(?:(?P<started>started|begun|commenced|part|partial)\s+|(?:full|whole|each|every|extra|"
+                     r"additional)\s+)?(?P<u>seconds?|minutes?|hours?|days?|nights?|weeks?)", words.strip().lower())
+    pair = start_end(placer) if m else None
+    if pair is None:
+        return None
+    start, end = pair
+    unit = m.group("u").rstrip("s")
+    expr = f"({end['name']} - {start['name']}) * {number_text(TIME_UNITS_PER_DAY[unit])}"
+    if m.group("started"):
+        expr = f"ceil({expr})"
+    elif unit in ("day", "night"):
+        expr = f"{end['name']} - {start['name']}"
+    return {"name": f"({expr})", "type": "formula", "_virtual": True}
+
+
+DURATION_NAMES = r"(^|_)(duration|length|minutes|mins|hours|hrs|seconds|secs|days|nights|time_spent|dwell)"
+
+
+def place_span(placer: Any, rule: Rule, own: dict[str, Any] | None) -> bool:
+    """'stays last between 15 minutes and 10 hours': the end follows the start by that much, or
+    the duration column takes that range in its own unit."""
+    lo, hi = float(rule.args["lo"]), float(rule.args["hi"])
+    duration = next((c for c in placer.columns if c["type"] in NUMBERS and re.search(DURATION_NAMES, c["name"])
+                     and not given(c, "range")), None)
+    pair = start_end(placer)
+    if pair is not None and pair[1]["type"] in ("date", "datetime") and not given(pair[1], "formula"):
+        start, end = pair
+        if hi < 1 and end["type"] == "date":
+            end["type"] = "datetime"
+        for key in ("start", "end", "step", "per", "hours"):
+            end.pop(key, None)
+        end.update(after=start["name"], min_days=round(lo, 6), max_days=round(hi, 6))
+        end.setdefault("_given", set()).add("after")
+        return True
+    if duration is not None:
+        name = duration["name"]
+        per_day = next((v for k, v in (("sec", 86400), ("min", 1440), ("hour", 24), ("hr", 24), ("day", 1),
+                                       ("night", 1)) if k in name), 1440)
+        a, b = lo * per_day, hi * per_day
+        duration.update(min=round(a, 2), max=round(b, 2), distribution="lognormal", mean=round((a * b) ** 0.5, 2),
+                        std=round((b - a) / 4, 2))
+        if duration["type"] == "int":
+            duration.update(min=int(a), max=max(int(round(b)), int(a) + 1))
+        duration.setdefault("_given", set()).add("range")
+        return True
+    return False
+
+
+PLACEMENTS = {"cap": place_cap, "conditional": place_conditional, "span": place_span}

@@ -562,8 +562,15 @@ def read_formulas(t: Text, rules: list[Rule], own: bool) -> None:
         left, start = t.words_before(m.start(), 5, CLAUSE_BREAK)
         # in a list item the words before '=' name the item's own field: they stay its name
         target = "" if own else clean_mention(left)
-        rules.append(Rule("formula", target=target, args={"tokens": tokens, "copy": len(tokens) == 1},
-                          text=t.text[start:end]))
+        args: dict[str, Any] = {"tokens": tokens, "copy": len(tokens) == 1}
+        for key, words in (("cap", r"capped at|up to a maximum of|to a maximum of|with a maximum of|(?:but\s+)?no more than|"
+                                   r"not exceeding|maximum(?: of)?|max(?: of)?|at most"),
+                           ("floor", r"with a minimum of|minimum(?: of)?|min(?: of)?|at least|(?:but\s+)?no less than")):
+            bound = re.match(rf"\s*,?\s*(?:and\s+)?(?:{words})\s+(?:[$€£¥₹]\s*)?(?P<n>\d+(?:\.\d+)?)", t.low[end:])
+            if bound:
+                args[key] = float(bound.group("n"))
+                end += bound.end()
+        rules.append(Rule("formula", target=target, args=args, text=t.text[start:end]))
         t.take(m.start() if own else start, end)
     for m in list(re.finditer(r"\b(?P<what2>tax|vat|gst|sales tax|service charge|service fee|tip|gratuity|discount|"
                               r"commission|surcharge|markup|deposit)\s+(?:of|at|is|=|rate of)?\s*(?P<p2>\d+(?:\.\d+)?)\s*%(?!\s*(?:-|–|to|and)\s*\d)",
@@ -944,6 +951,37 @@ def read_conditional(t: Text, rules: list[Rule], own: bool) -> None:
             t.take(start, m.end())
 
 
+SPAN_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?)"
+SPAN_RX = re.compile(rf"\b(?P<verb>lasts?|takes?|runs?|spans?|are|is)\s+(?:for\s+|anywhere\s+)?(?:(?P<q>between|from|up to|"
+                     rf"at most|at least|about|around|roughly|typically|usually|under|over|less than|more than)\s+)?"
+                     rf"(?P<a>\d+(?:\.\d+)?)\s*(?P<ua>{SPAN_UNIT})?\s*(?:(?:-|–|to|and)\s*(?P<b>\d+(?:\.\d+)?)\s*)?"
+                     rf"(?P<ub>{SPAN_UNIT})\b(?P<long>\s+long)?", re.I)
+
+
+def read_spans(t: Text, rules: list[Rule]) -> None:
+    """'Stays last between 15 minutes and 10 hours', 'trips take 5 to 60 minutes', 'sessions are 2-30
+    minutes long': how long a thing lasts, from its start to its end."""
+    for m in list(SPAN_RX.finditer(t.low)):
+        if not t.free(m.start(), m.end()):
+            continue
+        verb = m.group("verb").lower()
+        if verb in ("is", "are") and not m.group("long"):
+            continue
+        if re.match(r"\s*(?:after|before|later|earlier|of|from|since|following)\b", t.low[m.end():]):
+            continue  # "takes place 3 days after": an order between dates
+        ub = m.group("ub")
+        hi = days_of(float(m.group("b") or m.group("a")), ub)
+        lo = days_of(float(m.group("a")), m.group("ua") or ub) if m.group("b") else None
+        q = (m.group("q") or "").lower()
+        if lo is None:
+            lo, hi = {"up to": (hi * 0.05, hi), "at most": (hi * 0.05, hi), "under": (hi * 0.05, hi),
+                      "less than": (hi * 0.05, hi), "at least": (hi, hi * 4), "over": (hi, hi * 4),
+                      "more than": (hi, hi * 4)}.get(q, (hi * 0.6, hi * 1.4))
+        left, start = t.words_before(m.start(), 4, CLAUSE_BREAK)
+        rules.append(Rule("span", target=clean_mention(left), args={"lo": lo, "hi": hi}, text=t.text[start:m.end()]))
+        t.take(start, m.end())
+
+
 def read_rules(text: str, own: bool = False) -> tuple[list[Rule], str]:
     """Every rule in a clause, and the words no rule used."""
     t = Text(text)
@@ -957,6 +995,7 @@ def read_clause(t: Text, own: bool) -> list[Rule]:
     read_per(t, rules)
     read_time(t, rules)
     read_order(t, rules, own)
+    read_spans(t, rules)
     read_conditional(t, rules, own)
     read_caps(t, rules, own)
     read_formulas(t, rules, own)
@@ -986,10 +1025,17 @@ def read_item(source: str) -> Item:
     item = Item(text, source.strip())
     # parentheses: a list of values, or a clause about this field ("dropoff is 5 to 90 minutes after pickup")
     for inner in PARENS.findall(text):
-        if re.match(r"^\s*(?:e\.g\.?|eg|such as|like|for example|for instance|incl\.?|including)\b", inner, re.I):
+        like_new = re.match(r"^\s*like\s+new\b", inner, re.I)  # "(like new, good, fair)": a value, not "e.g."
+        if re.match(r"^\s*(?:e\.g\.?|eg|such as|like|for example|for instance|incl\.?|including)\b", inner, re.I) and \
+                not like_new:
             item.rules.append(Rule("examples", args={}))
-        body = re.sub(r"^(?:e\.g\.?|eg|i\.e\.|such as|like|for example|for instance|one of|values?|options?|either|"
-                      r"incl\.?|including)\s*:?\s*", "", inner.strip(), flags=re.I)
+        body = re.sub(r"^(?:e\.g\.?|eg|i\.e\.|such as|like(?!\s+new\b)|for example|for instance|one of|values?|options?|"
+                      r"either|incl\.?|including)\s*:?\s*", "", inner.strip(), flags=re.I)
+        letters = re.fullmatch(r"\s*([A-Z])\s*(?:-|–|to|through)\s*([A-Z])\s*", body)
+        if letters and 0 < ord(letters.group(2)) - ord(letters.group(1)) <= 12:  # "EPC rating (A-G)"
+            item.values = [chr(c) for c in range(ord(letters.group(1)), ord(letters.group(2)) + 1)]
+            text = text.replace(f"({inner})", " ")
+            continue
         parts = [i.strip(" .") for i in VALUE_SEP.split(body) if i.strip(" .")]
         looks_like_values = len(parts) >= 2 and all(len(p.split()) <= 4 for p in parts) and not any(
             re.search(r"\d+\s*(?:-|to)\s*\d+|%|\bthan\b|\bafter\b|\bbefore\b|\bmost\b|\bcheapest\b|\bsd\b|=|\bper\b|"

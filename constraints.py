@@ -156,9 +156,10 @@ class Resolver:
 
     def score(self, table: Table, col: dict[str, Any], words: set[str], mt: list[str],
               kinds: tuple[str, ...]) -> tuple[float, set[str]]:
-        overlap = {w for w in mt if w in words or stem(w) in words}
+        pool = set().union(*(self.synonyms.get(x, ()) for x in words)) | words if self.synonyms else words
+        overlap = {w for w in mt if w in pool or stem(w) in pool or self.synonyms.get(w, set()) & pool}
         score = len(overlap) / len(mt)
-        head = (mt[-1] in words or stem(mt[-1]) in words) and not (mt[-1] in GENERIC_TOKENS and overlap <= GENERIC_TOKENS)
+        head = mt[-1] in overlap and not (mt[-1] in GENERIC_TOKENS and overlap <= GENERIC_TOKENS)
         if overlap and overlap <= GENERIC_TOKENS and not head and not self.only_one(table, overlap, kinds):
             score *= 0.4
         if head and len(mt) > 1:
@@ -482,7 +483,7 @@ class Placer:
                 if value is not None:
                     set_share(own, value, p)
                     return True
-        hit = self.find(target, ("bool", "choice", "int", "float", "formula")) if target else None
+        hit = self.find(target, ("bool", "choice", "int", "float", "formula") + DATES) if target else None
         if hit and hit.value is not None:
             set_share(hit.col, hit.value, 1 - p if negate else p)
             return True
@@ -490,8 +491,8 @@ class Placer:
             hit.col["p"] = round(1 - p if negate else p, 4)
             hit.col.setdefault("_given", set()).add("share")
             return True
-        if hit and hit.col["type"] in NUMBERS + ("formula",) and hit.score >= 0.5 and p < 1:
-            hit.col["null_rate"] = round(1 - p, 4)  # "15% of trips have a tip": the rest have none
+        if hit and hit.col["type"] in NUMBERS + DATES + ("formula",) and hit.score >= 0.5 and p < 1:
+            hit.col["null_rate"] = round(1 - p, 4)  # "15% of trips have a tip", "60% sell": the rest have none
             return True
         things = {singular(w) for t in self.resolver.tables for w in re.findall(r"[a-z]+", (t.entity or "") + " " + t.name)}
         if target and len(target.split()) <= 3 and not re.search(r"\d", target) and \
@@ -583,6 +584,10 @@ class Placer:
                 decimals = 2 if money or target.get("type") == "float" or "/" in expr else None
             if decimals is not None and not rule.args.get("copy"):
                 expr = f"round({expr}, {int(decimals)})"
+            if rule.args.get("cap") is not None:  # "capped at $20"
+                expr = f"min({number_text(rule.args['cap'])}, {expr})"
+            if rule.args.get("floor") is not None:
+                expr = f"max({number_text(rule.args['floor'])}, {expr})"
             derive(target, expr)
         try:
             parse_formula(target["expr"], target["name"])
@@ -612,6 +617,11 @@ class Placer:
         hit = self.find(words, kinds, values=False)
         if hit and hit.score >= 0.5 and hit.col is not target:
             return self.through(hit)
+        if unit:
+            from bounds import elapsed  # "$2 per started hour": the hours between a start and an end
+            span = elapsed(self, words)
+            if span is not None:
+                return span
         if unit:  # "1.80 per km": the column measured in km
             for col in self.columns:
                 if col is not target and col["type"] in NUMBERS + ("formula",) and re.search(

@@ -48,6 +48,17 @@ def find_entities(designer: Any, sents: list[str]) -> list[dict[str, Any]]:
     context = set(w for s in sents for w in designer_tokens(s))
     for sent in sents[:2]:
         found = entity_list(designer, sent, context)
+        if not found and ":" in sent:  # "Doctors, patients and appointments: every appointment has ..."
+            head, rest = sent.split(":", 1)
+            found = entity_list(designer, head, context)
+            m = re.match(r"\s*(?:each|every|an?|the)\s+([\w-]+)\s+(?:has|have|gets?|includes?|contains?|records?|"
+                         r"stores?|holds?)\s+(.+)$", rest, re.I)
+            owner = next((s for s in found if m and singular(m.group(1).lower()) in (s["noun"], singular(s["table"]))),
+                         None)
+            if owner is not None:  # its fields, without the other things it names ("one doctor")
+                others = {s["noun"] for s in found}
+                owner["fields"] += [f for f in split_items(m.group(2))
+                                    if not (set(designer_tokens(f)) & others) and f not in owner["fields"]]
         if found:
             return found + implied_entities(designer, found, sents, context)
     for sent in sents[:2]:  # "customers and their orders"

@@ -48,8 +48,10 @@ def dependence_measure(placer: Placer, rule: Rule, own: dict[str, Any] | None) -
         if PRICE_WORDS.match(verb):
             col = next((c for c in placer.columns if re.search(r"(^|_)(unit_)?price|(^|_)rate$|fee|cost|fare", c["name"])
                         and c["type"] in NUMBERS + ("formula",)), None)
-            return (col, None) if col else None
-        words = verb
+            if col is not None:
+                return col, None
+        else:
+            words = verb
     if rule.args.get("word") in ("further", "farther") and not words:
         col = next((c for c in placer.columns if re.search(r"stage|status|step|funnel|level", c["name"])
                     and c["type"] == "choice"), None)
@@ -58,9 +60,7 @@ def dependence_measure(placer: Placer, rule: Rule, own: dict[str, Any] | None) -
         if PRICE_WORDS.match(words):
             words = "price"
         hit = placer.find(words, NUMBERS + ("bool", "choice", "formula"))
-        if hit and (hit.score >= 0.5 or hit.value is not None):
-            if hit.col["type"] == "choice" and hit.value is None:
-                return None
+        if hit and (hit.score >= 0.5 or hit.value is not None) and not (hit.col["type"] == "choice" and hit.value is None):
             return hit.col, hit.value
         stem_word = re.sub(r"(ure|ures|ed|s)$", "", words.split()[0].lower())
         for col in placer.columns:
@@ -71,11 +71,15 @@ def dependence_measure(placer: Placer, rule: Rule, own: dict[str, Any] | None) -
             if col["type"] == "bool" and len(stem_word) >= 3 and stem_word in col["name"]:
                 return col, None
     if own is None:  # "evening classes are busier", "claim calls take longer": what the word is known to measure
-        known = (placer.designer.vocab.data.get("comparative_fields") or {}).get(rule.args.get("word", ""), "")
+        fields = placer.designer.vocab.data.get("comparative_fields") or {}
+        last = (rule.other or "").lower().split()[-1:] or [""]  # "items in like-new condition ask (more)"
+        known = "|".join(filter(None, (fields.get(rule.args.get("word", ""), ""), fields.get(verb or words or "", ""),
+                                       fields.get(last[0], ""))))
         for word in filter(None, known.split("|")):
-            hit = placer.find(word, NUMBERS + ("formula",), values=False)
-            if hit and hit.score >= 0.5 and hit.table is placer.table:
-                return hit.col, None
+            col = next((c for c in placer.columns if c["type"] in NUMBERS + ("formula",) and not c.get("_helper")
+                        and re.search(rf"(^|_){word}", c["name"])), None)
+            if col is not None:
+                return col, None
     if own is not None:
         return own, None
     return None

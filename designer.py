@@ -412,6 +412,12 @@ def assign_entities(columns: list[dict[str, Any]], subject: list[str]) -> None:
 
 def table_name(subject: str) -> str:
     text = re.sub(r"\b([a-z])/([a-z])\b", r"\1\2", ascii_fold(subject).lower())  # "A/B test" -> ab_test
+    text = re.split(r"\s(?:logs?|records?|tracks?|keeps?|stores?|collects?|captures?|lists?|registers?)\s+"
+                    r"(?:each|every|all|the|its|their)\b", text)[0]  # "a garage logs each car": the garage's log
+    head = re.match(r"^(?:the\s+|an?\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+(?:on|at|in|from|for|of)\s+"
+                    r"(?:a|an|the|our|my)\s", text)
+    if head and head.group(1).split()[-1].endswith("s"):
+        text = head.group(1)  # "listings on a second-hand marketplace": the listings
     words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in GENERIC_DATA_WORDS]
     return snake("_".join(words[-3:]), 40) or "dataset"
 
@@ -581,8 +587,8 @@ class OfflineDesigner:
         best, best_key = None, (0, 0, 0)
         for rank, (start, end) in enumerate(candidates):
             head, body = sent[:start].strip(), sent[end:].strip()
-            if not body:
-                continue
+            if not body or ":" in body.split(",")[0]:
+                continue  # "logs each car: ticket number, ...": the list starts at the colon
             items = [read_item(x) for x in split_items(body, self.names_field)]
             fields = [it for it in items if self.is_field(it)]
             strong = [it for it in fields if self.strong_field(it)]

@@ -167,7 +167,7 @@ def sentences(text: str) -> list[str]:
 
 
 PARENS = re.compile(r"\(([^()]*)\)")
-BETWEEN_AND = re.compile(r"\b(?:between|from)\s+\S+\s+(?:and|to)\s+\S+", re.I)
+BETWEEN_AND = re.compile(r"\b(?:between|from)\s+\S+(?:\s+[a-z]+)?\s+(?:and|to)\s+\S+", re.I)
 SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\bplus\b(?!\s+(?:[$€£¥₹]?\d|tax|vat|gst))|\bas well as\b|\n)\s*", re.I)
 LEAD_WORDS = re.compile(r"^(?:(?:and|also|plus|the|a|an|their|its|his|her|each|every|with|including|of|some|"
                         r"optional|optionally|e\.g\.|eg|then|record|records|capture|track|store|"
