@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import datetime
 import re
 from datetime import date
@@ -762,6 +763,52 @@ def test_school_year_group_sets_birth_date_and_tutor_group():
     assert (max(born) - min(born)).days <= 365  # each year group is born within its own school year
     for year, group in zip(data["year_group"], data["tutor_group"]):
         assert group.startswith(str(year)) and group[len(str(year)):] in ("A", "B", "C", "D")
+
+
+def test_grammar_how_long_things_last_and_fees_per_started_hour():
+    data = main_table("A parking garage logs each car: ticket number, licence plate, entry time and exit time. Stays "
+                      "last between 15 minutes and 10 hours. The fee is $2 per started hour, capped at $20.")
+    for entry, leave, fee in zip(data["entry_time"], data["exit_time"], data["fee"]):
+        hours = (leave - entry).total_seconds() / 3600
+        assert 0.25 - 1e-6 <= hours <= 10 + 1e-6
+        assert fee == min(20, 2 * math.ceil(hours - 1e-9))
+    data = main_table("Bike trips with trip id, start time, end time, duration in minutes. Trips take 5 to 60 minutes.")
+    assert all(5 <= d <= 60 for d in data["duration_minutes"])
+
+
+def test_grammar_letter_ranges_and_like_new():
+    names = {c.name: c for c in designed("Homes: EPC rating (A-G), condition (like new, good, fair)").schema.columns}
+    assert names["epc_rating"].values == list("ABCDEFG")
+    assert names["condition"].values == ["like new", "good", "fair"]
+
+
+def test_grammar_verbs_name_what_they_measure():
+    data = main_table("Employees: department (Engineering, HR), years of experience, annual salary. Salary should rise "
+                      "with years of experience, Engineering pays more than HR.", n=20000)
+    by = {d: np.mean([s for s, x in zip(data["annual_salary"], data["department"]) if x == d]) for d in ("Engineering", "HR")}
+    assert by["Engineering"] > by["HR"] * 1.2
+    assert np.corrcoef(data["years_of_experience"], data["annual_salary"])[0, 1] > 0.5
+    data = main_table("Listings on a marketplace: listing id, condition (like new, good, fair), asking price, listed date "
+                      "and sold date. About 60% sell, and items in like-new condition ask more than fair ones.", n=20000)
+    assert abs(sum(d is not None for d in data["sold_date"]) / 20000 - 0.6) < 0.015
+    by = {c: np.mean([p for p, x in zip(data["asking_price"], data["condition"]) if x == c]) for c in ("like new", "fair")}
+    assert by["like new"] > by["fair"] * 1.3
+
+
+def test_dataset_listed_before_a_colon_gets_the_fields_after_it():
+    tables = all_tables("Doctors, patients and appointments: every appointment has one doctor and one patient, a start "
+                        "time and a status (scheduled, completed, no-show). 50 doctors and 2000 patients.")
+    assert {"doctors", "patients", "appointments"} <= set(tables)
+    appointments = tables["appointments"]
+    assert set(appointments["status"]) == {"scheduled", "completed", "no-show"}
+    assert set(appointments["doctor_id"]) <= set(tables["doctors"]["doctor_id"])
+    assert len(tables["doctors"]["doctor_id"]) == 50 and "start_time" in appointments
+
+
+def test_money_follows_the_price_level_of_the_country():
+    data = main_table("Indian food delivery orders in rupees: order id, order value, delivery time in minutes, tip")
+    assert 200 < np.median(data["order_value"]) < 1500
+    assert all(10 <= m <= 90 for m in data["delivery_time_minutes"])
 
 
 def test_unknown_domain_gets_a_table_from_its_nouns_and_says_so():
