@@ -471,7 +471,8 @@ def test_page_asks_for_token_when_service_needs_one(page_browser, tmp_path):
 
 def test_page_locale_follows_the_schema(page_ui):
     pg = page_ui
-    page_design(pg, description=PAGE_GERMAN)
+    with pg.expect_request(re.compile(r"/faker-methods\?examples=true&locale=de_DE$")):   # examples in German
+        page_design(pg, description=PAGE_GERMAN)
     locale = pg.get_by_label("Locale")
     expect(locale).to_have_value("de_DE")
     expect(pg.locator("#locale-hint")).to_contain_text("From the schema")
@@ -485,7 +486,8 @@ def test_page_locale_follows_the_schema(page_ui):
     codes = page_column_cells(pg, "postcode")
     assert all(re.fullmatch(r"\d{5}", c) for c in codes), codes[:5]
     # the person's pick after designing wins and is written into the schema
-    locale.select_option("fr_FR")
+    with pg.expect_request(re.compile(r"/faker-methods\?examples=true&locale=fr_FR$")):
+        locale.select_option("fr_FR")
     expect(pg.locator("#locale-hint")).to_contain_text("Your choice")
     expect(pg.get_by_text(re.compile("^Out of date"))).to_be_visible()
     assert page_schema(pg)["locale"] == "fr_FR"
