@@ -1016,6 +1016,7 @@ def test_page_tables_in_tabs(page_ui):
     page_tab(pg, "customers").click()
     panel.get_by_label("Table name").fill("clients")
     expect(page_tab(pg, "clients")).to_be_visible()
+    expect(page_button(pg, "Delete table clients")).to_be_visible()
     schema = page_schema(pg)
     assert schema["tables"][2]["per"]["table"] == "clients"
     assert schema["tables"][2]["columns"][1]["table"] == "clients"
@@ -1030,6 +1031,10 @@ def test_page_tables_in_tabs(page_ui):
     expect(pg.get_by_role("list", name="Columns of stores").get_by_role("listitem")).to_have_count(2)
     expect(page_status(pg)).to_contain_text("accepts")
     assert [t["name"] for t in page_schema(pg)["tables"]] == ["clients", "products", "orders", "stores"]
+    page_button(pg, "Delete table stores").click()
+    expect(pg.locator("#status")).to_contain_text("Deleted table stores.")
+    expect(pg.get_by_role("tablist", name="Tables", exact=True).get_by_role("tab")).to_have_count(3)
+    expect(page_tab(pg, "orders")).to_be_focused()
 
 
 def test_page_tables_previewed_and_downloaded(page_ui, tmp_path):
