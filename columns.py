@@ -195,49 +195,50 @@ def check_common(col: Column) -> None:
         parse_formula(col.null_if, col.name)
     if col.sql_type and not SQL_TYPE.match(col.sql_type):
         raise SchemaError(f"column {col.name!r}: sql_type {clip(col.sql_type, 40)!r} is not a plain SQL type "
-                          "such as VARCHAR(80) or NUMERIC(8,2)")
+                          "such as VARCHAR(80) or NUMERIC(8,2)", field='sql_type')
     if col.cases and not col.depends_on:
-        raise SchemaError(f"column {col.name!r}: cases need depends_on, the column whose value picks the case")
+        raise SchemaError(f"column {col.name!r}: cases need depends_on, the column whose value picks the case", field='cases')
     if col.depends_on and col.type not in GENERATED:
-        raise SchemaError(f"column {col.name!r}: depends_on is for generated columns, not {col.type}")
+        raise SchemaError(f"column {col.name!r}: depends_on is for generated columns, not {col.type}", field='depends_on')
     if col.cases and col.unique:
-        raise SchemaError(f"column {col.name!r}: a unique column cannot also draw by cases")
-    for case in col.cases or []:
+        raise SchemaError(f"column {col.name!r}: a unique column cannot also draw by cases", field='cases')
+    for i, case in enumerate(col.cases or []):
         allowed = CASE_FIELDS.get(col.type, set())
         extra = set(case.overrides()) - allowed
         if extra:
             raise SchemaError(f"column {col.name!r}: a case of a {col.type} column may set "
-                              f"{', '.join(sorted(allowed)) or 'nothing'}, not {', '.join(sorted(extra))}")
+                              f"{', '.join(sorted(allowed)) or 'nothing'}, not {', '.join(sorted(extra))}", field='cases')
         for value in case.values():
             if isinstance(value, str):
                 text_ok(value, f"column {col.name!r}: a case's when", MAX_CHOICE_VALUE_CHARS)
         try:
             COLUMN_CHECKS[col.type](col.with_case(case))
         except SchemaError as err:
-            raise SchemaError(f"{err} (in the case when={clip(case.when, 40)})") from None
+            where = f"cases.{i}" + (f".{err.field}" if err.field else "")
+            raise SchemaError(f"{err} (in the case when={clip(case.when, 40)})", field=where) from None
 
 
-def check_number(value: float | None, what: str) -> None:
+def check_number(value: float | None, what: str, field: str | None = None) -> None:
     if value is not None and not (math.isfinite(value) and abs(value) <= MAX_ABS_NUMBER):
-        raise SchemaError(f"{what} {value!r} must be a finite number within +-{MAX_ABS_NUMBER:g}")
+        raise SchemaError(f"{what} {value!r} must be a finite number within +-{MAX_ABS_NUMBER:g}", field=field)
 
 
 # --- each type's rules ---
 
 def check_id(col: Column) -> None:
     if col.format not in (None, "uuid"):
-        raise SchemaError(f"column {col.name!r}: an id's format is 'uuid' or nothing, not {clip(col.format, 20)!r}")
+        raise SchemaError(f"column {col.name!r}: an id's format is 'uuid' or nothing, not {clip(col.format, 20)!r}", field='format')
     if col.format is None and col.start is not None and not isinstance(col.start, int):
-        raise SchemaError(f"column {col.name!r}: id start must be a whole number, got {clip(col.start, 40)!r}")
+        raise SchemaError(f"column {col.name!r}: id start must be a whole number, got {clip(col.start, 40)!r}", field='start')
     if isinstance(col.start, int) and abs(col.start) > MAX_ABS_NUMBER:
-        raise SchemaError(f"column {col.name!r}: id start {col.start} is too large")
+        raise SchemaError(f"column {col.name!r}: id start {col.start} is too large", field='start')
     if col.prefix is not None and (len(col.prefix) > MAX_PREFIX_CHARS or CONTROL_CHARS.search(col.prefix)):
-        raise SchemaError(f"column {col.name!r}: id prefix must be at most {MAX_PREFIX_CHARS} printable characters")
+        raise SchemaError(f"column {col.name!r}: id prefix must be at most {MAX_PREFIX_CHARS} printable characters", field='prefix')
 
 
 def check_faker(col: Column) -> None:
     if not col.method:
-        raise SchemaError(f"column {col.name!r}: a faker column needs a method, such as name or city")
+        raise SchemaError(f"column {col.name!r}: a faker column needs a method, such as name or city", field='method')
     if col.method not in faker_methods():
         raise SchemaError(f"column {col.name!r}: {clip(col.method, 64)!r} is not one of the Faker methods "
                           "a column may use (the list is at GET /faker-methods)", field="method")
@@ -253,7 +254,7 @@ def check_choice(col: Column) -> None:
         if isinstance(v, str):
             text_ok(v, f"column {col.name!r}: choice value", MAX_CHOICE_VALUE_CHARS)
             if CONTROL_CHARS.search(v):
-                raise SchemaError(f"column {col.name!r}: choice value {clip(v, 40)!r} has control characters")
+                raise SchemaError(f"column {col.name!r}: choice value {clip(v, 40)!r} has control characters", field='values')
         elif not isinstance(v, bool):
             check_number(v, f"column {col.name!r}: choice value")
     check_weights(col, col.weights, len(values), "weights")
@@ -270,10 +271,10 @@ def check_weights(col: Column, weights: list[float] | None, n: int, what: str) -
 
 def check_numeric(col: Column) -> None:
     for what in ("min", "max", "mean", "std"):
-        check_number(getattr(col, what), f"column {col.name!r}: {what}")
+        check_number(getattr(col, what), f"column {col.name!r}: {what}", what)
     if col.distribution == "zipf":
         raise SchemaError(f"column {col.name!r}: distribution zipf is for ref columns; numbers take uniform, normal, "
-                          "lognormal, exponential, poisson or empirical")
+                          "lognormal, exponential, poisson or empirical", field='distribution')
     if col.distribution == "empirical" or col.quantiles is not None:
         check_quantiles(col, [number_quantile(col, q) for q in col.quantiles or []])
     lo, hi = numeric_bounds(col)
@@ -285,24 +286,24 @@ def check_numeric(col: Column) -> None:
     if col.std is not None and col.std < 0:
         raise SchemaError(f"column {col.name!r}: std {col.std:g} must be 0 or more", field="std")
     if col.type == "int" and math.floor(hi) < math.ceil(lo):
-        raise SchemaError(f"column {col.name!r}: no whole number lies in {lo:g}..{hi:g}")
+        raise SchemaError(f"column {col.name!r}: no whole number lies in {lo:g}..{hi:g}", field='min')
 
 
 def number_quantile(col: Column, q: float | str) -> float:
     if isinstance(q, str):
-        raise SchemaError(f"column {col.name!r}: quantiles of a number column are numbers")
+        raise SchemaError(f"column {col.name!r}: quantiles of a number column are numbers", field='quantiles')
     return q
 
 
 def check_quantiles(col: Column, values: list[float]) -> None:
     if col.distribution != "empirical":
-        raise SchemaError(f"column {col.name!r}: quantiles go with distribution 'empirical'")
+        raise SchemaError(f"column {col.name!r}: quantiles go with distribution 'empirical'", field='quantiles')
     if not 2 <= len(values) <= MAX_QUANTILES:
-        raise SchemaError(f"column {col.name!r}: an empirical distribution needs 2..{MAX_QUANTILES} quantiles")
+        raise SchemaError(f"column {col.name!r}: an empirical distribution needs 2..{MAX_QUANTILES} quantiles", field='quantiles')
     for v in values:
         check_number(v, f"column {col.name!r}: quantile")
     if any(b < a for a, b in zip(values, values[1:])):
-        raise SchemaError(f"column {col.name!r}: quantiles must not decrease")
+        raise SchemaError(f"column {col.name!r}: quantiles must not decrease", field='quantiles')
 
 
 def check_bool(col: Column) -> None:
@@ -313,37 +314,37 @@ def check_date(col: Column) -> None:
     for what in ("min_days", "max_days"):
         value = getattr(col, what)
         if value is not None and not (math.isfinite(value) and abs(value) <= MAX_DAYS_OFFSET):
-            raise SchemaError(f"column {col.name!r}: {what} {value!r} must be within +-{MAX_DAYS_OFFSET}")
+            raise SchemaError(f"column {col.name!r}: {what} {value!r} must be within +-{MAX_DAYS_OFFSET}", field=what)
     if col.format is not None and not (DATE_FORMAT.match(col.format) and DATE_FORMAT_ALLOWED_TEXT.match(col.format)
                                        and 1 <= len(col.format) <= 40):
         raise SchemaError(f"column {col.name!r}: format {clip(col.format, 40)!r} is not a date format such as "
-                          "%d/%m/%Y (directives %Y %m %d %H %M %S %y %b %B %a %A %I %p %j; %-d for a day without a leading zero)")
+                          "%d/%m/%Y (directives %Y %m %d %H %M %S %y %b %B %a %A %I %p %j; %-d for a day without a leading zero)", field='format')
     check_times(col)
     if col.after:
         lo, hi = after_days(col)
         if lo > hi:
             raise SchemaError(f"column {col.name!r}: min_days {lo:g} is more than max_days {hi:g}", field="min_days")
         if col.step:
-            raise SchemaError(f"column {col.name!r}: a column follows another (after) or steps (step), not both")
+            raise SchemaError(f"column {col.name!r}: a column follows another (after) or steps (step), not both", field='step')
         return
     if col.distribution == "empirical" or col.quantiles is not None:
         check_quantiles(col, [date_quantile(col, q) for q in col.quantiles or []])
     elif col.distribution not in (None, "uniform"):
-        raise SchemaError(f"column {col.name!r}: dates are drawn uniformly or from quantiles (empirical)")
+        raise SchemaError(f"column {col.name!r}: dates are drawn uniformly or from quantiles (empirical)", field='distribution')
     start, end = date_bounds(col)
     if start > end:
         raise SchemaError(f"column {col.name!r}: start {start} is after end {end}", field="start")
     if col.step:
         step_size(col)
         if col.unique:
-            raise SchemaError(f"column {col.name!r}: a stepped series is not drawn, so it cannot be unique")
+            raise SchemaError(f"column {col.name!r}: a stepped series is not drawn, so it cannot be unique", field='unique')
 
 
 def check_times(col: Column) -> None:
     if isinstance(col.hours, str):
         m = HOURS_WINDOW.match(col.hours.strip())
         if not m or int(m.group(1)) * 60 + int(m.group(2)) > 1440 or int(m.group(3)) * 60 + int(m.group(4)) > 1440:
-            raise SchemaError(f"column {col.name!r}: hours {clip(col.hours, 20)!r} is not a window like '11:00-23:00'")
+            raise SchemaError(f"column {col.name!r}: hours {clip(col.hours, 20)!r} is not a window like '11:00-23:00'", field='hours')
     elif col.hours is not None:
         check_time_weights(col, col.hours, 24, "hours")
     if col.weekdays is not None:
@@ -352,19 +353,19 @@ def check_times(col: Column) -> None:
 
 def check_time_weights(col: Column, weights: list[float], n: int, what: str) -> None:
     if len(weights) != n or any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-        raise SchemaError(f"column {col.name!r}: {what} takes {n} weights >= 0 with a positive sum")
+        raise SchemaError(f"column {col.name!r}: {what} takes {n} weights >= 0 with a positive sum", field=what)
 
 
 def date_quantile(col: Column, q: float | str) -> float:
     """A date quantile as days since 1970 (a time of day as a fraction of a day)."""
     if not isinstance(q, str):
-        raise SchemaError(f"column {col.name!r}: quantiles of a date column are dates like 2024-05-01")
+        raise SchemaError(f"column {col.name!r}: quantiles of a date column are dates like 2024-05-01", field='quantiles')
     day = parse_day(q, f"column {col.name!r}: quantile")
     seconds = 0
     if len(q) > 10:
         m = re.match(r"^.{10}[T ](\d\d):(\d\d)(?::(\d\d))?", q)
         if not m:
-            raise SchemaError(f"column {col.name!r}: quantile {clip(q, 30)!r} is not YYYY-MM-DDTHH:MM:SS")
+            raise SchemaError(f"column {col.name!r}: quantile {clip(q, 30)!r} is not YYYY-MM-DDTHH:MM:SS", field='quantiles')
         seconds = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3) or 0)
     return (day - date(1970, 1, 1)).days + seconds / SECONDS_PER_DAY
 
@@ -373,10 +374,10 @@ def step_size(col: Column) -> tuple[int, int]:
     """A step as (seconds, months): '15m' is (900, 0), '1mo' is (0, 1)."""
     m = STEP.match((col.step or "").strip())
     if not m or int(m.group(1)) == 0:
-        raise SchemaError(f"column {col.name!r}: step {clip(col.step, 20)!r} is not like 15m, 1h, 1d, 1w or 1mo")
+        raise SchemaError(f"column {col.name!r}: step {clip(col.step, 20)!r} is not like 15m, 1h, 1d, 1w or 1mo", field='step')
     count, unit = int(m.group(1)), m.group(2)
     if col.type == "date" and unit in ("s", "m", "min", "h"):
-        raise SchemaError(f"column {col.name!r}: a date steps by days, weeks or months; use datetime for {col.step}")
+        raise SchemaError(f"column {col.name!r}: a date steps by days, weeks or months; use datetime for {col.step}", field='step')
     if unit in STEP_MONTHS:
         return 0, count * STEP_MONTHS[unit]
     return count * STEP_SECONDS[unit], 0
@@ -384,22 +385,22 @@ def step_size(col: Column) -> tuple[int, int]:
 
 def check_pattern(col: Column) -> None:
     if not col.pattern or len(col.pattern) > MAX_PATTERN_CHARS:
-        raise SchemaError(f"column {col.name!r}: pattern must be 1..{MAX_PATTERN_CHARS} characters")
+        raise SchemaError(f"column {col.name!r}: pattern must be 1..{MAX_PATTERN_CHARS} characters", field='pattern')
     if CONTROL_CHARS.search(col.pattern):
-        raise SchemaError(f"column {col.name!r}: pattern has control characters")
+        raise SchemaError(f"column {col.name!r}: pattern has control characters", field='pattern')
 
 
 def check_formula(col: Column) -> None:
     if not col.expr:
-        raise SchemaError(f"column {col.name!r}: a formula column needs expr")
+        raise SchemaError(f"column {col.name!r}: a formula column needs expr", field='expr')
     parse_formula(col.expr, col.name)
 
 
 def check_ref(col: Column) -> None:
     if not col.table:
-        raise SchemaError(f"column {col.name!r}: a ref column names the table it refers to in `table`")
+        raise SchemaError(f"column {col.name!r}: a ref column names the table it refers to in `table`", field='table')
     if col.distribution not in (None, "uniform", "zipf"):
-        raise SchemaError(f"column {col.name!r}: a ref picks rows uniformly or by zipf (a few popular ones)")
+        raise SchemaError(f"column {col.name!r}: a ref picks rows uniformly or by zipf (a few popular ones)", field='distribution')
 
 
 COLUMN_CHECKS: dict[str, Callable[[Column], None]] = {

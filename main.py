@@ -643,7 +643,7 @@ def request_from(fields: dict[str, Any]) -> GenerateRequest:
 
 # --- HTTP ---
 
-from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile  # noqa: E402  (beside the routes)
+from fastapi import Body, Depends, FastAPI, File, Form, Query, Request, UploadFile  # noqa: E402  (beside the routes)
 from fastapi.concurrency import run_in_threadpool  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse  # noqa: E402
@@ -933,12 +933,13 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
         return await stream(req)
 
     @app.post("/check", responses=ERROR_RESPONSES)
-    async def check(req: GenerateRequest, _: Auth) -> dict[str, Any]:
-        """Whether this request would be served: the same checks as /generate, and its first rows
-        made, without sending any. A request the rules refuse is a verdict, not a failure:
-        200 with "ok": false, the reason and the field it concerns."""
+    async def check(body: Annotated[dict[str, Any], Body(examples=[{"schema": {"columns": [
+                        {"name": "n", "type": "int", "min": 1, "max": 9}]}, "rows": 1000}])], _: Auth) -> dict[str, Any]:
+        """Whether a /generate body would be served: the same checks, and its first rows made,
+        without sending any. A request the rules refuse is a verdict, not a failure: 200 with
+        "ok": false, the reason and the field it concerns."""
         try:
-            job = await designers.prepared(req)
+            job = await designers.prepared(request_from(body))
             await run_in_threadpool(job.output.first_rows)
         except SchemaError as err:
             return {"ok": False, "detail": redact(clip(str(err), MAX_DETAIL_CHARS), settings), "field": err.field}
@@ -975,7 +976,8 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "designer": designers.describe(), "version": VERSION, "max_rows": settings.max_rows}
+        return {"status": "ok", "designer": designers.describe(), "version": VERSION, "max_rows": settings.max_rows,
+                "max_sample_bytes": settings.max_sample_bytes}
 
     @app.get("/cache/stats", responses=ERROR_RESPONSES)
     async def cache_stats(_: Auth) -> dict[str, Any]:

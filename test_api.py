@@ -400,3 +400,24 @@ def test_faker_examples_follow_the_locale(client):
                                                                                         "locale": "de_DE"}).json()}
     english = {m["method"]: m["example"] for m in client.get("/faker-methods", params={"examples": True}).json()}
     assert german["postcode"] != english["postcode"] and len(german["postcode"]) == 5
+
+
+@pytest.mark.parametrize("column, field", [
+    ({"name": "d", "type": "datetime", "step": "5 parsecs"}, "schema.columns.0.step"),
+    ({"name": "d", "type": "datetime", "hours": "25:00-26:00"}, "schema.columns.0.hours"),
+    ({"name": "d", "type": "date", "weekdays": [1, 1]}, "schema.columns.0.weekdays"),
+    ({"name": "d", "type": "date", "format": "%Q"}, "schema.columns.0.format"),
+    ({"name": "n", "type": "int", "min": 0, "max": 9, "depends_on": "d",
+      "cases": [{"when": "x", "min": 20, "max": 10}]}, "schema.columns.0.cases.0.min"),
+])
+def test_refusal_inside_a_column_names_its_field(client, column, field):
+    verdict = client.post("/check", json={"schema": {"columns": [column]}, "rows": 5})
+    assert verdict.status_code == 200 and verdict.json()["ok"] is False
+    assert verdict.json()["field"] == field, verdict.json()
+    refused = client.post("/generate", json={"schema": {"columns": [column]}, "rows": 5})
+    assert refused.status_code == 422 and refused.json()["field"] == field
+
+
+def test_health_says_the_limits_a_page_checks_before_sending(client):
+    health = client.get("/health").json()
+    assert health["max_rows"] == 1_000_000 and health["max_sample_bytes"] == 50_000_000
