@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from constraints import NUMBERS, Table
-from relations import correlation_matrix, given, mean_of, number_text, scaled_case
+from relations import correlation_matrix, given, mean_of, number_text, reads, scaled_case
 from schema import snake
 
 # --- money on the country's scale ---
@@ -115,7 +115,10 @@ def finish_factors(table: Table) -> None:
         table.columns.insert(table.columns.index(col), base)
         keep = {k: col[k] for k in ("name", "description", "null_rate", "null_if", "_given") if k in col}
         col.clear()
-        col.update(keep, type="formula", expr=f"round({base['name']} * {product}, {digits})")
+        expr = f"round({base['name']} * {product}, {digits})"
+        if given(col, "range") and base.get("max") is not None:  # the asked range holds after the factors
+            expr = f"min({number_text(float(base['max']))}, {expr})"
+        col.update(keep, type="formula", expr=expr)
 
 
 def follow_derived(table: Table) -> None:
@@ -130,7 +133,7 @@ def follow_derived(table: Table) -> None:
                 continue
             drawn, derived = (col, other) if other["type"] == "formula" else (other, col)
             if drawn["type"] not in NUMBERS or derived["type"] != "formula" or not derived.get("_drawn") or \
-                    drawn.get("depends_on") or drawn.get("unique"):
+                    drawn.get("depends_on") or drawn.get("unique") or reads(table.columns, derived, drawn["name"]):
                 continue
             pairs.remove((other_name, r))
             mean, std = mean_of(drawn), float(drawn.get("std") or (float(drawn.get("max", 1)) -

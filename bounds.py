@@ -86,23 +86,31 @@ def place_conditional(placer: Any, rule: Rule, own: dict[str, Any] | None) -> bo
 
 
 def single_share(placer: Any, target: str, p: float) -> bool:
-    """'most orders are for a single book': the share of one in the order's count of things."""
-    if not re.match(r"^(?:a\s+)?(?:single|one|just one|only one|1)\s+\w", target, re.I):
+    """'most orders are for a single book', 'most ratings are 5 stars': the share of one whole
+    number in a small count or scale; the other numbers share the rest, fewer the farther away."""
+    single = re.match(r"^(?:a\s+)?(?:single|one|just one|only one)\s+\w", target, re.I)
+    number = re.match(r"^(?P<n>\d+)\s+(?P<w>[a-z][\w-]*)", target, re.I)
+    if not single and not number:
         return False
-    col = next((c for c in placer.columns if c["type"] == "int" and re.search(
-        r"(^|_)(quantity|qty|items?|units|count|num|number|tickets|guests|seats|copies|books)($|_)", c["name"])), None)
+    col = None
+    if number:
+        hit = placer.find(number.group("w"), ("int",), values=False)
+        col = hit.col if hit and hit.score >= 0.5 and hit.table is placer.table else None
+    if col is None:
+        col = next((c for c in placer.columns if c["type"] == "int" and re.search(
+            r"(^|_)(quantity|qty|items?|units|count|num|number|tickets|guests|seats|copies|books)($|_)", c["name"])), None)
     if col is None:
         return False
     lo, hi = int(col.get("min", 1)), int(col.get("max", 10))
-    lo = max(lo, 1) if lo <= 1 <= hi else lo
-    if hi - lo > 30 or hi <= lo:
+    n = int(number.group("n")) if number else (max(lo, 1) if lo <= 1 <= hi else lo)
+    if hi - lo > 30 or hi <= lo or not lo <= n <= hi:
         return False
-    rest = list(range(lo + 1, hi + 1))
-    decay = [0.5 ** i for i in range(len(rest))]
-    weights = [p] + [(1 - p) * d / sum(decay) for d in decay]
+    values = list(range(lo, hi + 1))
+    decay = {v: 0.5 ** abs(v - n) for v in values if v != n}
+    weights = [p if v == n else (1 - p) * decay[v] / sum(decay.values()) for v in values]
     keep = {k: col[k] for k in ("name", "description", "null_rate", "_given", "_words", "_concept") if k in col}
     col.clear()
-    col.update(keep, type="choice", values=[lo] + rest, weights=[round(w * 100, 3) for w in weights])
+    col.update(keep, type="choice", values=values, weights=[round(w * 100, 3) for w in weights])
     col.setdefault("_given", set()).add("share")
     return True
 
@@ -174,4 +182,46 @@ def place_span(placer: Any, rule: Rule, own: dict[str, Any] | None) -> bool:
     return False
 
 
-PLACEMENTS = {"cap": place_cap, "conditional": place_conditional, "span": place_span}
+def place_ratio(placer: Any, rule: Rule, own: dict[str, Any] | None) -> bool:
+    """'clicks are about 2% of impressions': the one a share of the other in every row."""
+    found = placer.find(rule.other, NUMBERS + ("formula",), values=False)
+    if found is None or found.score < 0.5:  # "churn is about 10% of customers": a share of the rows
+        return placer.place_share(Rule("share", target=rule.target, args={"p": rule.args["p"]}, text=rule.text), own)
+    base = found.col if found.table is placer.table else placer.through(found)
+    hit = placer.find(rule.target, NUMBERS + ("formula",), values=False)
+    target = hit.col if hit and hit.score >= 0.5 and hit.table is placer.table else placer.new_column(rule.target)
+    if target is None or target is base or target["type"] not in NUMBERS or placer.reads_into([base], target):
+        return False
+    p = float(rule.args["p"])
+    spread = 0.25 if rule.args.get("hedge") in ("about", "around", "roughly", "approximately", "~", "nearly", "almost") \
+        else 0.1
+    share = f"{base['name']} * uniform({number_text(p * (1 - spread))}, {number_text(p * (1 + spread))})"
+    whole = target["type"] == "int" or base["type"] == "int"
+    derive(target, f"round({share})" if whole else f"round({share}, 2)", 0 if whole else 2)
+    target.setdefault("_given", set()).add("formula")
+    return True
+
+
+def place_bands(placer: Any, rule: Rule, own: dict[str, Any] | None) -> bool:
+    """'grade (A if 70 or more, B if 60-69, otherwise F)': the value of the band the number is in."""
+    if own is None:
+        return False
+    scores = [c for c in placer.columns if c is not own and c["type"] in NUMBERS + ("formula",)]
+    by = next((c for c in scores if re.search(r"(^|_)(score|mark|marks|points|percent|percentage|pct|total|result)", c["name"])),
+              scores[0] if len(scores) == 1 else None)
+    if by is None or placer.reads_into([by], own):
+        return False
+    expr = f"'{rule.args['otherwise']}'"
+    for value, lo, hi in reversed(rule.args["bands"]):
+        tests = []
+        if lo is not None:
+            tests.append(f"{by['name']} >= {number_text(lo)}")
+        if hi is not None:
+            tests.append(f"{by['name']} < {number_text(hi + 1 if float(hi).is_integer() else hi)}")
+        expr = f"if({' and '.join(tests)}, '{value}', {expr})"
+    derive(own, expr)
+    own.setdefault("_given", set()).add("formula")
+    return True
+
+
+PLACEMENTS = {"bands": place_bands, "ratio": place_ratio, "cap": place_cap, "conditional": place_conditional, "span": place_span}

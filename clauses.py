@@ -31,9 +31,25 @@ ORDER_RX = re.compile(
     rf"of)\s+(?:the\s+)?", re.I)
 
 
+LATER_RX = re.compile(r"\b(?:(?P<lo>\d+(?:\.\d+)?)\s*(?:-|–|to)\s*)?(?P<hi>\d+(?:\.\d+)?)\s*(?P<unit>minutes?|mins?|hours?|"
+                      r"hrs?|days?|weeks?|months?)\s+later\b", re.I)
+
+
 def read_order(t: Text, rules: list[Rule], own: bool) -> None:
     """'settlement date 10 to 120 days after the claim', 'offer date must come after the application
-    date', 'within 30 days of purchase', 'A before B'."""
+    date', 'within 30 days of purchase', 'A before B', 'a due date 21 days later'."""
+    for m in list(LATER_RX.finditer(t.low)):
+        if not t.free(m.start(), m.end()):
+            continue
+        hi = days_of(float(m.group("hi")), m.group("unit"))
+        lo = days_of(float(m.group("lo")), m.group("unit")) if m.group("lo") else hi
+        left, start = t.words_before(m.start(), 4, CLAUSE_BREAK)
+        target = "" if own else clean_mention(left)
+        if not own and not target:
+            continue
+        rules.append(Rule("after", target=target, other="", args={"lo": lo, "hi": hi, "unit": m.group("unit").lower()},
+                          text=t.text[start:m.end()]))
+        t.take(m.start() if own else start, m.end())
     for m in list(ORDER_RX.finditer(t.low)):
         if not t.free(m.start(), m.end()):
             continue
@@ -125,6 +141,19 @@ def read_shares(t: Text, rules: list[Rule], own: bool) -> None:
             rules.append(Rule("split", args={"weights": [1] * max(len(vals), 2), "values": vals},
                               text=t.text[m.start():m.end()]))
             t.take(m.start(), m.end())
+    for m in list(SHARE_RX.finditer(t.low)):  # "clicks are about 2% of impressions": one number a share of another
+        if not t.free(m.start(), m.end()):
+            continue
+        of = re.match(r"\s+of\s+(?:the\s+|all\s+)?(?P<y>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s*(?=$|,|;|\.|\band\b)", t.low[m.end():])
+        before = re.search(r"(?:^|,|;|\band\b)\s*(?P<x>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:(?:is|are|equals?|make up|"
+                           r"makes up|represents?|should be|will be)\s+)?$", t.low[:m.start()])
+        if not of or not before or re.search(r"\b(?:of|the|who|that|which)$", before.group("x")):
+            continue
+        start, end = before.start("x"), m.end() + of.end()
+        rules.append(Rule("ratio", target=clean_mention(before.group("x")), other=clean_mention(of.group("y")),
+                          args={"p": float(m.group("p")) / 100, "hedge": (m.group("hedge") or "").lower()},
+                          text=t.text[start:end]))
+        t.take(start, end)
     found: list[tuple[int, int, float, str]] = []
     for m in SHARE_RX.finditer(t.low):
         if re.search(r"(?:between|from)\s+\S+\s+(?:and|to)\s*$|\d\s*%?\s*(?:-|to)\s*$", t.low[max(0, m.start() - 30):m.start()]):
@@ -228,7 +257,7 @@ def share_rule(t: Text, start: int, end: int, p: float, hedge: str, own: bool) -
 VAGUE_RX = re.compile(r"\b(?P<q>" + "|".join(sorted((re.escape(k) for k in VAGUE_SHARES), key=len, reverse=True)) +
                       r")\s+(?:(?:of\s+(?:the\s+)?)?(?P<who>[\w'-]+)\s+(?=(?:are|is|were|have|has|get|end up|being)\b))?"
                       r"(?:(?:are|is|were|have|has|get|end up|being|go|come)\s+)?(?:(?:for|about|with)\s+(?:a|an|one|the)\s+)?"
-                      r"(?P<pred>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+                      r"(?P<pred>(?:\d+(?:\.\d+)?\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 
 
 def read_vague_shares(t: Text, rules: list[Rule]) -> None:
@@ -236,7 +265,8 @@ def read_vague_shares(t: Text, rules: list[Rule]) -> None:
         if not t.free(m.start(), m.end()):
             continue
         pred = m.group("pred")
-        if re.match(r"^(between|from|under|over|around|about|in|on|at|within|\d|of|the|a|an|than)\b", pred):
+        if re.match(r"^(between|from|under|over|around|about|in|on|at|within|of|the|a|an|than)\b", pred) or \
+                (re.match(r"^\d", pred) and not re.match(r"^\d+(?:\.\d+)?\s+[a-z]", pred)):
             continue
         q = m.group("q").lower()
         if q in ("some", "often", "more") and not m.group("who"):
@@ -374,11 +404,20 @@ def read_counts(t: Text, rules: list[Rule]) -> None:
             continue
         if m.group("hy") == "-":  # "a 120-room resort": 120 rooms
             what = first
-        elif len(what.split()) == 2 and not what.split()[1].endswith("s"):
+        elif len(what.split()) == 2 and (not what.split()[1].endswith("s") or what.split()[1] in (
+                "across", "across", "plus", "versus", "towards", "besides", "unless", "whereas", "thus", "always")):
             what = first  # "30 robots report ...": the robots; "8 production lines": both words
-        rules.append(Rule("count", target=what, args={"n": n, "hyphen": m.group("hy") == "-"},
-                          text=t.text[m.start():m.end()]))
-        t.take(m.start(), m.start() + len(m.group("n")) + len(m.group("hy")) + len(what))
+        args: dict[str, Any] = {"n": n, "hyphen": m.group("hy") == "-"}
+        end = m.start() + len(m.group("n")) + len(m.group("hy")) + len(what)
+        named = re.match(r"\s*\(([^()]*)\)", t.low[end:])
+        if named:  # "3 subjects (maths, english, science)": the things by name
+            names = [x.strip() for x in re.split(r",|/|\bor\b|\band\b", t.text[end:end + named.end()].strip(" ()"))
+                     if x.strip()]
+            if len(names) == n:
+                args["values"] = names
+                end += named.end()
+        rules.append(Rule("count", target=what, args=args, text=t.text[m.start():end]))
+        t.take(m.start(), end)
 
 
 PER_RXS = [
@@ -483,6 +522,11 @@ def read_round(t: Text, rules: list[Rule]) -> None:
         t.take(m.start(), m.end())
 
 
+NUMBER_NOUNS = {"a", "an", "the", "base", "flat", "fixed", "fee", "charge", "base fee", "flat fee", "fixed fee", "base fare",
+                "base charge", "flat rate", "starting", "initial", "booking fee", "service fee", "minimum", "dollars", "euros",
+                "pounds", "usd", "eur", "gbp", "a base", "a flat", "a fixed", "a base fee", "a flat fee", "a fixed fee"}
+
+
 def parse_expr(text: str) -> list[tuple[str, str]] | None:
     """An arithmetic phrase as tokens: ('num', '3'), ('op', '+'), ('field', 'unit price'),
     ('pct', '10'); None when it is not arithmetic ('3 plus 1.80 per km' is)."""
@@ -520,6 +564,9 @@ def parse_expr(text: str) -> list[tuple[str, str]] | None:
         else:
             words.append(m.group("word"))
     flush()
+    # "a $2.50 base plus $1.75 per mile": words that only say what a number is are no field
+    out = [(k, v) for i, (k, v) in enumerate(out) if not (k == "field" and re.sub(r"\s+of$", "", v) in NUMBER_NOUNS and (
+        (i + 1 < len(out) and out[i + 1][0] in ("num", "pct")) or (i > 0 and out[i - 1][0] in ("num", "pct"))))]
     for i in range(len(out) - 2):  # "0-40" is a range, not a subtraction
         if out[i][0] == "num" and out[i + 1] == ("op", "-") and out[i + 2][0] == "num" and re.search(
                 rf"\b{re.escape(out[i][1])}-{re.escape(out[i + 2][1])}\b", low):
@@ -801,7 +848,7 @@ def read_comparisons(t: Text, rules: list[Rule], own: bool) -> None:
         elif not measure and chain_measure:
             measure = chain_measure
         if lead and re.search(r"\b(?:is|are|was|were)\s*$", left.lower()) and measure == "" and not verb and \
-                not TIME_SUBJECT_RX.match(lead):
+                not TIME_SUBJECT_RX.match(lead) and not TIME_GROUP_RX.search(left):
             measure, lead = lead, ""  # "consumption is higher in the evening"
         elif lead and measure and re.search(r"\b(?:is|are)\s*$", left.lower()) and not g_text and not verb and \
                 not re.search(r"\b(?:has|have|get|gets)\b", left.lower()):
@@ -820,6 +867,11 @@ def read_comparisons(t: Text, rules: list[Rule], own: bool) -> None:
             lp = re.search(r"\(([^()]*)\)", left)
             if tm:
                 time_g = time_group(tm.group("g"), tm.group("p") or (lp.group(1) if lp else None))
+            inner = TIME_GROUP_RX.search(left)
+            if not tm and inner:  # "trips at night (10pm-4am) are longer"
+                time_g = time_group(inner.group("g"), inner.group("p"))
+                if time_g:
+                    lead = clean_mention(left[:inner.start()])
         h_time = None
         if h_text:
             tm = TIME_SUBJECT_RX.match(h_text.strip())
@@ -967,6 +1019,8 @@ def read_spans(t: Text, rules: list[Rule]) -> None:
         verb = m.group("verb").lower()
         if verb in ("is", "are") and not m.group("long"):
             continue
+        if re.search(r"\b(?:the|past|these|those|its|their|next|first)\s*$", t.low[max(0, m.start() - 8):m.start()]):
+            continue  # "over the last 90 days": a window of time
         if re.match(r"\s*(?:after|before|later|earlier|of|from|since|following)\b", t.low[m.end():]):
             continue  # "takes place 3 days after": an order between dates
         ub = m.group("ub")
@@ -1004,6 +1058,23 @@ def read_clause(t: Text, own: bool) -> list[Rule]:
     read_window(t, rules)
     read_dependence(t, rules, own)
     read_counts(t, rules)
+    mode = next((r for r in rules if r.kind == "mode" and r.other and int(r.args.get("sign", 1)) > 0), None)
+    amount = re.search(r"(?:^|[,;(]|\band\b)\s*(?:about|around|roughly|nearly|almost|approximately)?\s*(?P<q>half|a third|a "
+                       r"quarter|two thirds|(?P<n>\d+(?:\.\d+)?)\s*%)\s*\)?\s*$", t.low)
+    if mode and amount and t.free(amount.start("q"), amount.end("q")):  # "outbound are the most common, about half"
+        q = amount.group("q")
+        p = float(amount.group("n")) / 100 if amount.group("n") else {"half": 0.5, "a third": 0.33, "a quarter": 0.25,
+                                                                       "two thirds": 0.67}[q]
+        rules.append(Rule("share", target=mode.other, args={"p": p}, text=t.text[amount.start():amount.end()]))
+        t.take(amount.start(), amount.end())
+    rare = re.match(r"^\s*(?P<x>[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}?)\s+(?:are|is)\s+(?:(?P<very>very|quite|extremely)\s+)?"
+                    r"(?P<q>rare|uncommon|unusual|infrequent|common|frequent)\s*$", t.low)
+    if rare and t.free(0, len(t.low)):  # "adjustments are rare"
+        p = {"rare": 0.04, "uncommon": 0.08, "unusual": 0.06, "infrequent": 0.06, "common": 0.4, "frequent": 0.4}[rare.group("q")]
+        if rare.group("very"):
+            p = p / 2 if p < 0.2 else min(0.6, p * 1.4)
+        rules.append(Rule("share", target=clean_mention(rare.group("x")), args={"p": p, "vague": True}, text=t.text))
+        t.take(0, len(t.low))
     rounding = next((r for r in rules if r.kind == "round"), None)
     formula = next((r for r in rules if r.kind == "formula"), None)
     if rounding and formula:  # "The fare is 3 plus 1.80 per km, rounded to cents"
@@ -1019,6 +1090,40 @@ CLAUSE_HINT = re.compile(r"\b(?:is|are|was|were|has|have|get|gets|should|must|wi
 VALUE_SEP = re.compile(r",|/|\bor\b|\x00|;", re.I)
 
 
+BAND_NUM = r"(\d+(?:\.\d+)?)"
+
+
+def read_bands(text: str) -> Rule | None:
+    """'A if 70 or more, B if 60-69, C if 50-59, otherwise F': values by bands of a number."""
+    parts = [p.strip() for p in re.split(r",|;|\bor else\b", text) if p.strip()]
+    bands: list[tuple[str, float | None, float | None]] = []
+    otherwise = None
+    for part in parts:
+        m = re.match(r"^(?:(?:otherwise|else)\s+(?P<v1>[\w+-]+)|(?P<v2>[\w+-]+)\s+otherwise)$", part, re.I)
+        if m:
+            otherwise = m.group("v1") or m.group("v2")
+            continue
+        m = re.match(r"^(?P<v>[\w+-]+)\s+(?:if|when|for)\s+(?:the\s+\w+\s+is\s+|(?![\d<>≥])\w+\s+(?:is\s+)?(?=[\d<>≥]|at|above|over|under|below|less|between|from))?"
+                     r"(?P<c>.+)$", part, re.I)
+        if not m:
+            return None
+        c, lo, hi = m.group("c").lower(), None, None
+        if r := re.fullmatch(rf"{BAND_NUM}\s*(?:\+|or more|or higher|or above|and above|and over|and up|plus)", c):
+            lo = float(r.group(1))
+        elif r := re.fullmatch(rf"(?:at least|>=|≥|above|over|from)\s*{BAND_NUM}(?:\s*(?:or more|and up))?", c):
+            lo = float(r.group(1)) + (1e-9 if c.startswith(("above", "over")) else 0)
+        elif r := re.fullmatch(rf"(?:between\s+)?{BAND_NUM}\s*(?:-|–|to|and)\s*{BAND_NUM}", c):
+            lo, hi = float(r.group(1)), float(r.group(2))
+        elif r := re.fullmatch(rf"(?:under|below|less than|<)\s*{BAND_NUM}", c):
+            hi = float(r.group(1)) - 1e-9
+        else:
+            return None
+        bands.append((m.group("v"), lo, hi))
+    if len(bands) < 2 or otherwise is None and len(bands) < 3:
+        return None
+    return Rule("bands", args={"bands": bands, "otherwise": otherwise or bands[-1][0]}, text=text)
+
+
 def read_item(source: str) -> Item:
     """One field phrase: its name, its range and values, and the rules its words carry."""
     text = source.strip(" .")
@@ -1031,6 +1136,12 @@ def read_item(source: str) -> Item:
             item.rules.append(Rule("examples", args={}))
         body = re.sub(r"^(?:e\.g\.?|eg|i\.e\.|such as|like(?!\s+new\b)|for example|for instance|one of|values?|options?|"
                       r"either|incl\.?|including)\s*:?\s*", "", inner.strip(), flags=re.I)
+        bands = read_bands(inner)
+        if bands is not None:  # "grade (A if 70 or more, B if 60-69, otherwise F)"
+            item.rules.append(bands)
+            item.values = [b[0] for b in bands.args["bands"]] + [bands.args["otherwise"]]
+            text = text.replace(f"({inner})", " ")
+            continue
         letters = re.fullmatch(r"\s*([A-Z])\s*(?:-|–|to|through)\s*([A-Z])\s*", body)
         if letters and 0 < ord(letters.group(2)) - ord(letters.group(1)) <= 12:  # "EPC rating (A-G)"
             item.values = [chr(c) for c in range(ord(letters.group(1)), ord(letters.group(2)) + 1)]
@@ -1147,6 +1258,7 @@ def read_item(source: str) -> Item:
     item.text = re.sub(r"\s+", " ", text).strip(" .:-,")
     item.text = re.sub(r"^(?:(?:the|a|an|its|their|and|with|of|in|each|every)\s+)+", "", item.text, flags=re.I)
     item.text = re.sub(r"\s+(?:(?:in|of|for|with|the|a|an|and|to|from|is|are|per)\s*)+$", "", item.text, flags=re.I)
+    item.text = re.sub(r"\s+(?:that|which|who)$", "", item.text, flags=re.I)  # "a fare that (is ...)"
     # "the agent who took it": the relative clause says which agent, the noun names the field
     item.text = re.sub(r"^(\w[\w\s'-]*?)\s+(?:who|that|which)\s+\w+\s+(?:it|them|this|these|the\s+\w+)$", r"\1",
                        item.text, flags=re.I)

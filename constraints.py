@@ -713,6 +713,9 @@ class Placer:
             other = None  # a date of a table this one does not refer to
         if other is None and rule.other:
             other = self.new_column(rule.other + (" date" if "date" not in rule.other.lower() else ""), "date")
+        if other is None and not rule.other and target is not None and target in self.columns:
+            earlier = [c for c in self.columns[:self.columns.index(target)] if c["type"] in DATES]
+            other = earlier[-1] if earlier else None  # "a loan date and a due date 21 days later"
         if target is None or other is None or target is other or target["type"] not in DATES:
             return False
         if other["type"] == "formula" and not re.search(r"date|time|at$|_on$", other["name"]):
@@ -749,6 +752,12 @@ class Placer:
                 return True  # "300 students" in a table of students: its own size
             return True  # kept for a time series or a table of its own
         col = hit.col
+        if rule.args.get("values") and col["type"] in ("choice", "faker", "pattern"):
+            keep = {k: col[k] for k in ("name", "description", "_given", "_words", "_concept") if k in col}
+            col.clear()
+            col.update(keep, type="choice", values=list(rule.args["values"]))
+            col.setdefault("_given", set()).add("values")
+            return True
         return make_recurring(self, hit.table, col, noun, n)
 
     def place_step(self, rule: Rule, own: dict[str, Any] | None) -> bool:
@@ -784,7 +793,9 @@ class Placer:
         if per_col is not None and per_col["type"] != "ref":
             noun = singular((entity or per_col["name"].removesuffix("_id").split("_")[-1]).split()[-1].lower())
             n = self.counts.get(noun) or next(iter(self.counts.values()), None) or 20
-            make_recurring(self, self.table, per_col, noun, n)
+            make_recurring(self, self.table, per_col, noun, n, as_table=True)
+            if per_col["type"] == "formula":  # a label read through a hidden ref: the series runs per ref
+                per_col = self.table.col(per_col["expr"].split(".")[0]) or per_col
         if per_col is not None and per_col["type"] == "ref":
             ref = per_col if per_col.get("table") else None
             if ref is None:
@@ -1006,15 +1017,18 @@ def follow_up_pair(columns: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[
     return None
 
 
-def make_recurring(placer: Placer, table: Table, col: dict[str, Any], noun: str, n: int) -> bool:
+def make_recurring(placer: Placer, table: Table, col: dict[str, Any], noun: str, n: int, as_table: bool = False) -> bool:
     """A column naming one of n recurring things: n labels for a choice, else a hidden table of n
-    rows that the column refers to (its other columns read through it)."""
-    if col["type"] == "choice" and not given(col, "values"):
+    rows that the column refers to (its other columns read through it). A time series per thing
+    always gets the table, so each thing has its own run of times."""
+    if as_table and col["type"] in ("choice", "faker"):
+        pass
+    elif col["type"] == "choice" and not given(col, "values"):
         label = noun.replace("_", " ").title()
         col["values"] = [f"{label} {i}" for i in range(1, n + 1)] if n <= 1000 else col["values"]
         col.pop("weights", None)
         return True
-    if col["type"] == "choice":
+    elif col["type"] == "choice":
         return True
     if col["type"] == "ref":
         target = next((t for t in placer.resolver.tables if t.name == col.get("table")), None)
@@ -1037,6 +1051,8 @@ def make_recurring(placer: Placer, table: Table, col: dict[str, Any], noun: str,
     field_col = dict(col)
     field_col["name"] = "label" if col["type"] != "faker" else ("name" if col.get("method") in ("name", "first_name",
                                                                                              "last_name") else "label")
+    if col["type"] == "choice" and not given(col, "values"):  # "Campaign 1" ... "Campaign 25", one each
+        field_col = {"name": "label", "type": "id", "prefix": noun.replace("_", " ").title() + " "}
     field_col.pop("entity", None)
     for k in list(field_col):
         if k.startswith("_"):

@@ -61,6 +61,9 @@ def dependence_measure(placer: Placer, rule: Rule, own: dict[str, Any] | None) -
             words = "price"
         hit = placer.find(words, NUMBERS + ("bool", "choice", "formula"))
         if hit and (hit.score >= 0.5 or hit.value is not None) and not (hit.col["type"] == "choice" and hit.value is None):
+            number = placer.find(words, NUMBERS + ("formula",), values=False) if hit.value is not None else None
+            if number is not None and number.score >= 0.5 and not rule.other:
+                return number.col, None  # "maths scores are lower": the scores, for the maths rows
             return hit.col, hit.value
         stem_word = re.sub(r"(ure|ures|ed|s)$", "", words.split()[0].lower())
         for col in placer.columns:
@@ -114,6 +117,10 @@ def group_of(placer: Placer, rule: Rule, measure: dict[str, Any]) -> dict[str, A
         hit = placer.find(rule.other, NUMBERS)
         if hit and hit.col is not measure:
             return {"kind": "number", "col": hit.col, "sign": 1, "threshold": args.get("threshold", "")}
+    if not rule.other and rule.target and rule.kind == "more":  # "maths scores are lower (than the others)"
+        hit = placer.find(rule.target, ("choice", "bool"))
+        if hit and hit.value is not None and hit.col is not measure:
+            return {"kind": "value", "col": hit.col, "value": hit.value, "than": None}
     return None
 
 

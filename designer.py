@@ -117,7 +117,10 @@ ROLE_WORDS = {"doctor", "physician", "nurse", "manager", "agent", "driver", "aut
               "rep", "representative", "salesperson", "cashier", "therapist", "surgeon", "dentist", "rider",
               "member", "applicant", "candidate", "recruiter", "interviewer", "assignee", "vet", "trainer"}
 FILLER = {"in", "the", "a", "an", "e", "g", "eg"}
-TRAILING_PARTICLES = {"em", "en", "de", "of", "du", "des", "da", "do", "per", "im", "na", "no", "w", "i"}
+IDENT_FAKERS = {"phone_number", "license_plate", "iban", "bban", "ssn", "ean", "ean13", "isbn13", "isbn10", "msisdn",
+                "credit_card_number", "passport_number", "vin", "swift", "aba"}
+STATEMENT_KINDS = {"share", "ratio", "more", "corr", "after", "cap", "depends", "mode", "rank", "group_share", "split"}
+TRAILING_PARTICLES = {"em", "en", "de", "of", "du", "des", "da", "do", "per", "im", "w", "i"}
 VERBS = re.compile(r"(?<=\s)(?:is|are|was|were|has|have|had|gets|should|must|will|would|can|could|fills|files|"
                    r"costs|needs|leaves|belongs?|comes|drops|ends|means|grows?|being|there)\b", re.I)
 
@@ -319,6 +322,8 @@ def merge_override(col: dict[str, Any], override: dict[str, Any]) -> dict[str, A
     """A domain's or unit's values for a column; one that names another type is a whole column."""
     if "type" in override and override["type"] != col.get("type"):
         return dict(override)
+    if "values" in override and "weights" not in override:
+        col = {k: v for k, v in col.items() if k != "weights"}  # other values: their own weights or none
     return col | override
 
 
@@ -414,10 +419,11 @@ def table_name(subject: str) -> str:
     text = re.sub(r"\b([a-z])/([a-z])\b", r"\1\2", ascii_fold(subject).lower())  # "A/B test" -> ab_test
     text = re.split(r"\s(?:logs?|records?|tracks?|keeps?|stores?|collects?|captures?|lists?|registers?)\s+"
                     r"(?:each|every|all|the|its|their)\b", text)[0]  # "a garage logs each car": the garage's log
-    head = re.match(r"^(?:the\s+|an?\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+(?:on|at|in|from|for|of)\s+"
-                    r"(?:a|an|the|our|my)\s", text)
+    head = re.match(r"^(?:the\s+|an?\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+(?:on|at|in|from|for|of|across|over|de|en|von|di|du|da|do)\s+"
+                    r"(?:a|an|the|our|my|un|una|el|la|le|der|die|das|um|uma|\d[\d,]*)\s", text)
     if head and head.group(1).split()[-1].endswith("s"):
         text = head.group(1)  # "listings on a second-hand marketplace": the listings
+    text = re.sub(r"(?:\s+(?:for|of|from|across|with|in|on|at|by|over|and))+\s*$", "", text)
     words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in GENERIC_DATA_WORDS]
     return snake("_".join(words[-3:]), 40) or "dataset"
 
@@ -586,11 +592,20 @@ class OfflineDesigner:
         candidates = [(m.start(), m.end()) for m in LIST_START.finditer(sent)] + [(0, 0)]
         best, best_key = None, (0, 0, 0)
         for rank, (start, end) in enumerate(candidates):
+            if start == end == 0 and best is not None:
+                break  # a list after a marker wins over the whole sentence read as one
             head, body = sent[:start].strip(), sent[end:].strip()
             if not body or ":" in body.split(",")[0]:
                 continue  # "logs each car: ticket number, ...": the list starts at the colon
+            if start and "," in head and not re.match(r"\s*(?:each|every)\b", head, re.I) and \
+                    sum(1 for x in split_items(head) if self.strong_field(read_item(x))) >= 2:
+                continue  # "age 18 to 85, claim amount ... with a long tail, ...": a marker inside the list
             items = [read_item(x) for x in split_items(body, self.names_field)]
             fields = [it for it in items if self.is_field(it)]
+            if start == end == 0:  # with no marker, words that carry a statement are no field
+                fields = [it for it in fields if not any(
+                    r.kind in STATEMENT_KINDS and r.target and not r.args.get("own") and
+                    not set(tokens(r.target)) & set(tokens(it.text)) for r in it.rules)]
             strong = [it for it in fields if self.strong_field(it)]
             marker = sent[start:end].strip().lower()
             enough = (len(fields) * 2 >= len(items) and (len(strong) >= 1 if marker in (":", "-", "with", "columns",
@@ -702,6 +717,21 @@ class OfflineDesigner:
         whole = [m for m in self.vocab.matches(words) if m.start == 0 and m.end == len(words) and m.size >= 2]
         concept = whole[0].concept if whole else (self.pick(core, ctx.subject, domain_id) or
                                                  self.pick(words, ctx.subject, domain_id))
+        if concept is not None and not whole and core != words and not self.vocab.unit(words, concept.id):
+            for needles, unit in self.vocab.units:  # "area in square metres": the concept measured in that unit
+                other = self.vocab.by_id.get(unit.get("concept") or "")
+                if other is not None and any(find(words, n) >= 0 for n in needles) and \
+                        any(w in needle for needle in other.words for w in core):
+                    concept = other
+                    break
+        if len(words) >= 2 and words[-1] in ("number", "no", "id", "ref", "reference") and concept is not None and \
+                not whole and not (concept.column.get("type") in ("id", "pattern") or
+                                   concept.column.get("method") in IDENT_FAKERS):
+            concept = None  # "job number" names a job, not a count or a job title: an id by its shape
+        surface = ascii_fold(item.text).lower().strip()
+        exact = [c for c in self.vocab.concepts if surface in c.raw and c is not concept] if " " not in surface else []
+        if exact and not whole and singular(surface) != surface and exact[-1].column.get("type") in ("int", "float"):
+            concept = exact[-1]  # "conversions" as said counts them, where "conversion" would be a flag
         if not whole and "per" in words[1:-1]:  # "price per book" is a price; "per book" counts by
             concept = self.pick(words[:words.index("per")], ctx.subject, domain_id) or concept
         if alias:  # "state (UF)": a short or coded other name says which concept
@@ -771,8 +801,12 @@ class OfflineDesigner:
             base_name = snake("_".join(ascii_fold(str(v)) for v in item.values), 40)   # "pass/fail"
         else:
             base_name = snake(f"{role_hint or ctx.entity or 'record'} type", 40)
-        if col.get("type") == "id" and not col.get("prefix") and not col.get("format") and base_name.endswith("_id"):
-            stem = re.sub(r"[^a-z]", "", base_name[:-3].split("_")[-1])
+        if col.get("type") == "pattern" and col.get("pattern") == "??-######" and \
+                re.search(r"_(number|no|ref|reference)$", base_name):
+            col = {"type": "id", "prefix": "", "width": 0}  # "job number": JOB-00001
+        if col.get("type") == "id" and not col.get("prefix") and not col.get("format") and \
+                re.search(r"_(id|number|no|ref|reference)$", base_name):
+            stem = re.sub(r"[^a-z]", "", re.sub(r"_(id|number|no|ref|reference)$", "", base_name).split("_")[-1])
             if len(stem) >= 2:  # "meter id" -> MET-00001: an id that reads as one
                 col.update(prefix=stem[:3].upper() + "-", width=5)
         if col.get("type") == "faker" and col.get("method") in PERSON_METHODS:

@@ -176,18 +176,22 @@ def dates_in_order(columns: Columns, domain_id: str | None) -> None:
 
 def hotel_stay(columns: Columns, domain_id: str | None) -> None:
     """Nights are check-out minus check-in; a stay's total is its nights times the nightly rate."""
-    check_in, check_out = find_col(columns, r"check_?in|arrival", DATES), find_col(columns, r"check_?out|departure_date", DATES)
-    nights = find_col(columns, r"(^|_)(nights|length_of_stay|stay_length|num_nights)", AMOUNTS)
+    check_in = find_col(columns, r"check_?in|arrival|entrada|llegada|arrivee|anreise|arrivo|aankomst|chegada|przyjazd", DATES)
+    check_out = find_col(columns, r"check_?out|departure_date|salida|partida|depart|abreise|partenza|vertrek|saida|wyjazd",
+                         DATES)
+    nights = find_col(columns, r"(^|_)(nights|length_of_stay|stay_length|num_nights|noches|nuits|nachte|naechte|notti|"
+                               r"nachten|noites|noce)", AMOUNTS)
     if check_in and check_out and nights and not given(nights, "formula", "range") and not given(check_out, "formula"):
         derive(nights, f"{check_out['name']} - {check_in['name']}")
     elif check_in and check_out and nights and not given(check_out, "formula") and not check_out.get("step"):
         derive(check_out, f"{check_in['name']} + {nights['name']}")  # the nights were asked for: the dates follow them
     total_price = find_col(columns, r"(^|_)(total|total_price|total_cost|total_amount|amount)$", AMOUNTS)
-    nightly = find_col(columns, r"(nightly|per_night|room_rate)", AMOUNTS)
+    nightly = find_col(columns, r"(nightly|per_night|room_rate|por_noche|par_nuit|pro_nacht|per_notte|per_nacht|por_noite)",
+                       AMOUNTS)
     if check_in and check_out and not nights and nightly and total_price and not given(total_price, "formula"):
         derive(total_price, f"round(({check_out['name']} - {check_in['name']}) * {nightly['name']}, 2)")
     rate = find_col([c for c in columns if c is not total_price],
-                    r"(nightly|per_night|room_rate|(^|_)rate$|price)", AMOUNTS)
+                    r"(nightly|per_night|room_rate|(^|_)rate$|price|precio|prix|preis|prezzo|prijs|preco)", AMOUNTS)
     if nights and total_price and rate is None and not given(total_price, "formula"):
         columns.append({"name": "nightly_rate", "type": "float", "min": 45, "max": 900, "distribution": "lognormal",
                         "mean": 170, "std": 110, "decimals": 2, "hidden": True, "description": "rate behind the total"})
@@ -195,11 +199,13 @@ def hotel_stay(columns: Columns, domain_id: str | None) -> None:
 
 def line_total(columns: Columns, domain_id: str | None) -> None:
     """A total is quantity times unit price."""
-    qty = find_col(columns, r"(^|_)(quantity|qty|units|nights|num_items|items|num_nights)($|_)", AMOUNTS + COMPUTED)
+    qty = find_col(columns, r"(^|_)(quantity|qty|units|nights|num_items|items|num_nights|noches|nuits|nachte|notti|"
+                            r"nachten|noites|cantidad|quantite|menge|quantita|aantal|quantidade|ilosc)($|_)", AMOUNTS + COMPUTED)
     total = find_col(columns, r"(^|_)(total|line_total|subtotal|amount|total_price|total_cost|total_amount|"
                               r"order_total)($|_)", AMOUNTS)
     price = find_col([c for c in columns if c is not total],
-                     r"(unit_price|price_per|nightly_rate|rate_per|(^|_)price$|(^|_)rate$|unit_cost)", AMOUNTS + COMPUTED)
+                     r"(unit_price|price_per|nightly_rate|rate_per|(^|_)price$|(^|_)rate$|unit_cost|precio_por|prix_par|"
+                     r"preis_pro|prezzo_per|preco_por)", AMOUNTS + COMPUTED)
     if qty and price and total and total is not price and not given(total, "formula", "range"):
         derive(total, f"round({qty['name']} * {price['name']}, 2)")
 
@@ -338,17 +344,36 @@ def formula_links(columns: Columns, domain_id: str | None) -> None:
                 col.update(fields)
 
 
+def reads(columns: Columns, col: dict[str, Any], name: str, depth: int = 0) -> bool:
+    """Whether a column's formula reads a name, directly or through other formulas."""
+    expr = str(col.get("expr", ""))
+    if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", expr) or col.get("after") == name or col.get("depends_on") == name:
+        return True
+    if depth > 6:
+        return False
+    return any(reads(columns, other, name, depth + 1) for other in columns
+               if other is not col and other.get("expr") and re.search(rf"(?<![\w.]){re.escape(other['name'])}(?![\w])", expr))
+
+
 def correlated_pairs(columns: Columns, domain_id: str | None) -> None:
     """Numbers that move together in the world (a home's size and price, experience and salary,
     a credit score and the interest rate): "corr" links, drawn together when both are present."""
     for link in links("corr"):
         if link.get("domains") and domain_id not in link["domains"]:
             continue
-        a = next((c for c in columns if rx(link["a"]).search(c["name"]) and c["type"] in DRAWN_NUMBERS + DATES), None)
-        b = next((c for c in columns if rx(link["b"]).search(c["name"]) and c["type"] in DRAWN_NUMBERS + DATES
-                  and c is not a), None)
-        if a and b and not (given(b, "depends") or given(a, "depends")):
-            correlate(a, b, float(link.get("r", 0.7)))
+        def usable(c: dict[str, Any]) -> bool:  # drawn, or derived from what was drawn (it is followed then)
+            return c["type"] in DRAWN_NUMBERS + DATES or (c["type"] == "formula" and bool(c.get("_drawn")))
+        a = next((c for c in columns if rx(link["a"]).search(c["name"]) and usable(c)), None)
+        b = next((c for c in columns if rx(link["b"]).search(c["name"]) and usable(c) and c is not a), None)
+        if a and b and not (given(b, "depends") or given(a, "depends")) and \
+                (a["type"] != "formula" or b["type"] != "formula"):
+            if "formula" in (a["type"], b["type"]):
+                drawn, derived = (a, b) if b["type"] == "formula" else (b, a)
+                if drawn.get("depends_on") or drawn.get("unique") or reads(columns, derived, drawn["name"]):
+                    continue  # a fare computed from the distance already follows it
+                drawn.setdefault("_corr", []).append((derived["name"], float(link.get("r", 0.7))))
+            else:
+                correlate(a, b, float(link.get("r", 0.7)))
 
 
 def chance_links(columns: Columns, domain_id: str | None) -> None:
