@@ -116,7 +116,7 @@ def finish_factors(table: Table) -> None:
         keep = {k: col[k] for k in ("name", "description", "null_rate", "null_if", "_given") if k in col}
         col.clear()
         expr = f"round({base['name']} * {product}, {digits})"
-        if given(col, "range") and base.get("max") is not None:  # the asked range holds after the factors
+        if "range" in (keep.get("_given") or set()) and base.get("max") is not None:  # the asked range holds after the factors
             expr = f"min({number_text(float(base['max']))}, {expr})"
         col.update(keep, type="formula", expr=expr)
 

@@ -989,8 +989,14 @@ def set_share(col: dict[str, Any], value: Any, p: float) -> None:
     if value not in values:
         return
     weights = list(col.get("weights") or [1.0] * len(values))
-    share_weights(weights, values.index(value), p)
-    col["weights"] = weights
+    fixed = col.setdefault("_fixed", {})  # shares said before keep theirs: "about half ...; adjustments are rare"
+    fixed[value] = p
+    free_total = sum(w for v, w in zip(values, weights) if v not in fixed) or 0.0
+    left = max(0.0, 1.0 - sum(fixed.values()))
+    if free_total <= 0:
+        free_total, weights = float(sum(1 for v in values if v not in fixed)) or 1.0, [1.0] * len(values)
+    col["weights"] = [round(fixed[v] * 100, 4) if v in fixed else round(w / free_total * left * 100, 4)
+                      for v, w in zip(values, weights)]
     col.setdefault("_given", set()).add("share")
 
 

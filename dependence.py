@@ -157,6 +157,8 @@ def place_dependence(placer: Placer, rule: Rule, measure: tuple[dict[str, Any], 
 
 def bump_mode(col: dict[str, Any], value: Any, sign: int) -> None:
     values = col.get("values") or []
+    if value in (col.get("_fixed") or {}):
+        return  # "the most common, about half": the share said is the share
     if value in values:
         weights = list(col.get("weights") or [1.0] * len(values))
         top = max(weights)

@@ -811,6 +811,65 @@ def test_money_follows_the_price_level_of_the_country():
     assert all(10 <= m <= 90 for m in data["delivery_time_minutes"])
 
 
+def test_grammar_one_number_a_share_of_another():
+    data = main_table("Daily ad performance: date, impressions, clicks, conversions. Clicks are about 2% of impressions "
+                      "and conversions about 5% of clicks.")
+    for i, c, v in zip(data["impressions"], data["clicks"], data["conversions"]):
+        assert c <= i * 0.025 + 1 and v <= c * 0.0625 + 1
+    assert 0.015 < sum(data["clicks"]) / sum(data["impressions"]) < 0.025
+    data = main_table("Customers: customer id, churned. Churn is about 10% of customers.", n=20000)
+    assert abs(share(data["churned"], True) - 0.10) < 0.015
+
+
+def test_grammar_bands_of_a_score_and_named_counts():
+    data = main_table("Exam results for 400 students across 3 subjects (maths, english, science): student id, subject, "
+                      "score out of 100, and grade (A if 70 or more, B if 60-69, C if 50-59, otherwise F). Maths scores "
+                      "are a bit lower than the others.", n=20000)
+    assert set(data["subject"]) == {"maths", "english", "science"}
+    for score, grade in zip(data["score"], data["grade"]):
+        assert grade == ("A" if score >= 70 else "B" if score >= 60 else "C" if score >= 50 else "F")
+    by = {x: np.mean([s for s, y in zip(data["score"], data["subject"]) if y == x]) for x in ("maths", "english")}
+    assert by["maths"] < by["english"]
+
+
+def test_grammar_shares_of_a_whole_number_and_rare_values():
+    data = main_table("Trips: trip id, rating from 1 to 5 stars. Most ratings are 5 stars.", n=20000)
+    assert abs(share(data["rating_stars"], 5) - 0.75) < 0.015
+    data = main_table("Stock movements: id, type (inbound, outbound, transfer, adjustment), quantity. Outbound movements "
+                      "are the most common, about half. Adjustments are rare.", n=20000)
+    assert abs(share(data["type"], "outbound") - 0.5) < 0.015 and share(data["type"], "adjustment") < 0.06
+
+
+def test_grammar_a_time_of_day_inside_the_subject():
+    data = main_table("Ride trips: trip id, pickup time, distance in miles (0.5 to 40). Trips at night (10pm-4am) are "
+                      "longer.", n=20000)
+    night = [d for d, t in zip(data["distance_miles"], data["pickup_time"]) if t.hour >= 22 or t.hour < 4]
+    day = [d for d, t in zip(data["distance_miles"], data["pickup_time"]) if 8 <= t.hour < 20]
+    assert np.mean(night) > np.mean(day) * 1.3 and max(data["distance_miles"]) <= 40
+
+
+def test_grammar_n_days_later_follows_the_date_before():
+    data = main_table("Loans: loan id, loan date and a due date 21 days later")
+    assert all((d - l).days == 21 for l, d in zip(data["loan_date"], data["due_date"]))
+
+
+def test_series_per_counted_thing_with_labels():
+    data = main_table("Daily ad performance for 25 campaigns over the last 90 days, one row per campaign per day: date, "
+                      "campaign name, impressions, clicks", n=2000)
+    assert len(set(data["campaign_name"])) == 25
+    last: dict = {}
+    for name, day in zip(data["campaign_name"], data["date"]):
+        if name in last:
+            assert (day - last[name]).days == 1
+        last[name] = day
+
+
+def test_ids_named_by_their_noun():
+    names = {c.name: c for c in designed("Repair jobs: job number, invoice no, phone no, received date").schema.columns}
+    assert names["job_number"].type == "id" and names["job_number"].prefix == "JOB-"
+    assert names["phone_no"].method == "phone_number"
+
+
 def test_unknown_domain_gets_a_table_from_its_nouns_and_says_so():
     design = designed("zzz qqq")
     assert design.assumptions and len(design.schema.columns) >= 4
