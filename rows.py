@@ -159,6 +159,9 @@ class TableMaker:
         self.order = column_order(plan.schema, table)
         self.index = {c.name: i for i, c in enumerate(table.columns)}
         self.kept: OrderedDict[int, Block] = OrderedDict()
+        # a table no other table reads keeps no block: it is made once, written, and let go
+        self.keep = KEPT_BLOCKS if any(c.type == "ref" and c.table == table.name for t in plan.schema.tables or []
+                                       for c in t.columns if t is not table) else 0
         self.unique_tags: dict[tuple[int, int], dict[int, str]] = {}   # (column, block) -> row -> value
         self.seen: dict[int, set[int]] = {}
         self.unique_through = -1    # blocks whose unique text values are settled
@@ -174,9 +177,10 @@ class TableMaker:
             return self.kept[number]
         self.settle_unique(number)
         block = Block(self, number)
-        self.kept[number] = block
-        while len(self.kept) > KEPT_BLOCKS:
-            self.kept.popitem(last=False)
+        if self.keep:
+            self.kept[number] = block
+            while len(self.kept) > self.keep:
+                self.kept.popitem(last=False)
         return block
 
     def settle_unique(self, number: int) -> None:
