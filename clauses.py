@@ -431,6 +431,9 @@ PER_RXS = [
                r"(?P<hi>\d+)\s+(?P<c>[\w'-]+(?:\s+[\w'-]+)?)", re.I),
     re.compile(r"(?P<lo>\d+)\s*(?:-|to)\s*(?P<hi>\d+)\s+(?P<c>[\w'-]+(?:\s+[\w'-]+)?)\s+(?:per|for each|for every|each|a)\s+"
                r"(?P<p>[\w'-]+)", re.I),
+    re.compile(r"\b(?P<p>[a-z][\w'-]*s),?\s+each\s+(?:with|having|has|of|containing|holding|employing)\s+"
+               r"(?:between\s+)?(?P<lo>\d+)\s*(?:-|to|and)\s*(?P<hi>\d+)\s+(?P<c>[\w'-]+)", re.I),  # "8 departments, each with 10-40 employees"
+    re.compile(r"\b(?P<p>[a-z][\w'-]*s),?\s+(?P<hi>\d+)\s+(?P<c>[a-z][\w'-]*s)\s+each\b", re.I),  # "12 greenhouses, 5 sensors each"
     re.compile(r"\b(?P<q>up to|at most|about|around|exactly|roughly|on average)?\s*(?P<hi>\d+)\s+(?P<c>[\w'-]+(?:\s+[\w'-]+)?)"
                r"\s+(?:per|for each|for every)\s+(?P<p>[\w'-]+)", re.I),
     re.compile(r"\beach\s+(?P<p>[\w'-]+)\s+(?:has|have|gets?|makes?|places?|can have|contains?|includes?|holds?|owns?|"
@@ -483,6 +486,11 @@ def read_per(t: Text, rules: list[Rule]) -> None:
                     else (hi, hi))
             rules.append(Rule("per", target=c, other=g["p"], args={"lo": lo, "hi": hi}, text=t.text[m.start():m.end()]))
             t.take(m.start() if i else max(tail, m.start()), m.end())
+            counted = re.search(r"(?<![\w.])(\d{1,6})\s*$", t.low[:m.start()])
+            if counted and i in (4, 5):  # "8 departments, each with 10-40 employees": 8 of them
+                rules.append(Rule("count", target=g["p"], args={"n": int(counted.group(1))},
+                                  text=t.text[counted.start():m.start("p") + len(g["p"])]))
+                t.take(counted.start(), m.start())
     for rx in OWNS_RXS[1:]:
         for m in list(rx.finditer(t.low)):
             if t.free(m.start(), m.end()):

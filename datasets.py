@@ -370,6 +370,7 @@ def relationships(designer: Any, specs: list[dict[str, Any]], reading: Any,
         if rule.kind == "per":
             lo, hi = rule.args["lo"], rule.args["hi"]
             link["per"] = [lo, hi, (lo + hi) / 2]
+            link["said"] = True  # "each with 10-40 employees": the count per parent was asked for
         else:
             known = next((r for r in (child["entity"] or {}).get("refs", []) if r.get("to") == (parent["entity"] or {}).get("id")), {})
             link["per"] = known.get("per") or [0, 6, 2]
@@ -484,7 +485,7 @@ def wire(specs: list[dict[str, Any]], tables: dict[str, Table], links: list[dict
             position = 1 if child.columns and child.columns[0]["type"] == "id" else 0
             child.columns.insert(position, col)
         per = link.get("per")
-        if per and link["child"] not in owner and parent.data is None and link["parent"] not in counts:
+        if per and link["child"] not in owner and parent.data is None and (link["parent"] not in counts or link.get("said")):
             owner[link["child"]] = link["parent"]
             lo, hi = int(per[0]), int(per[1])
             mean = float(per[2]) if len(per) > 2 else (lo + hi) / 2

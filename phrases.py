@@ -183,6 +183,9 @@ def split_items(text: str, is_field: Any = lambda words: False) -> list[str]:
     protected = PARENS.sub(lambda m: "(" + m.group(1).replace(",", "\x00").replace(" and ", " \x04 ")
                            .replace(";", "\x05") + ")", text)
     protected = BETWEEN_AND.sub(lambda m: m.group(0).replace(" and ", " \x02 "), protected)
+    # "8 departments, each with 10-40 employees", "12 greenhouses, 5 sensors each": one statement, not two fields
+    protected = re.sub(r",\s*(each\s+(?:with|having|has|of|containing|holding|employing)\s+\d)", r" \1", protected, flags=re.I)
+    protected = re.sub(r"([a-z]s),\s*(\d+\s+[a-z][\w-]*s\s+each\b)", r"\1 \2", protected, flags=re.I)
     protected = re.sub(r"\b(\d+(?:\.\d+)?%?\s+(?:of\s+\w+\s+)?)and(\s+\d)", "\\1\x02\\2", protected)
     protected = re.sub(r"\b(higher|lower|more|less|bigger|smaller|larger)\s+and\s+(higher|lower|more|less)",
                        "\\1 \x02 \\2", protected, flags=re.I)

@@ -870,6 +870,25 @@ def test_ids_named_by_their_noun():
     assert names["phone_no"].method == "phone_number"
 
 
+def test_dataset_n_parents_each_with_a_range_of_children():
+    tables = all_tables("Departments and employees: 8 departments, each with 10-40 employees. Employees have a name, "
+                        "a title, a salary and a manager flag.")
+    assert len(tables["departments"]["department_id"]) == 8
+    per = {}
+    for d in tables["employees"]["department_id"]:
+        per[d] = per.get(d, 0) + 1
+    assert all(10 <= n <= 40 for n in per.values())
+
+
+def test_records_make_lab_results_agree_with_their_test():
+    data = main_table("lab results: patient id, test name (HbA1c, LDL, TSH), result value, unit", n=3000)
+    units = {"HbA1c": "%", "LDL": "mg/dL", "TSH": "mIU/L"}
+    assert all(u == units[t] for t, u in zip(data["test_name"], data["unit"]))
+    ldl = [v for t, v in zip(data["test_name"], data["result_value"]) if t == "LDL"]
+    a1c = [v for t, v in zip(data["test_name"], data["result_value"]) if t == "HbA1c"]
+    assert 60 < np.median(ldl) < 170 and 4 < np.median(a1c) < 8
+
+
 def test_unknown_domain_gets_a_table_from_its_nouns_and_says_so():
     design = designed("zzz qqq")
     assert design.assumptions and len(design.schema.columns) >= 4
