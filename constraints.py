@@ -15,19 +15,15 @@ several things become a formula over a hidden base, correlations a matrix, priva
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from formula import parse_formula
-from clauses import time_group
 from phrases import Item, Rule, ascii_fold, example_pattern, singular
-from relations import (chance_from_number, rx, condition_value, correlate, correlation_matrix, derive, depend_on_rank,
-                       given, mean_of, number_text, scaled_case)
+from relations import (chance_from_number, rx, condition_value, correlate, derive, depend_on_rank,
+                       given, number_text)
 from schema import snake
 
 log = logging.getLogger("synthdata")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from constraints import DATES, NUMBERS, Placer, share_weights
+from constraints import NUMBERS, Placer, share_weights
 from phrases import Rule
 from relations import chance_from_number, condition_value, correlate, derive, number_text
 from schema import snake

@@ -45,8 +45,8 @@ from schema import Schema, load_schema, snake
 
 HERE = Path(__file__).resolve().parent
 VOCAB_PATH = HERE / "vocab.json"
-OWN_FILES = ("designer.py", "phrases.py", "clauses.py", "constraints.py", "dependence.py", "assembly.py", "relations.py", "bounds.py",
-             "datasets.py", "edits.py", "vocab.json", "records.json")
+OWN_FILES = ("designer.py", "phrases.py", "clauses.py", "limits.py", "constraints.py", "dependence.py", "assembly.py",
+             "relations.py", "bounds.py", "datasets.py", "edits.py", "vocab.json", "records.json")
 MAX_DRAFT_COLUMNS = 10_000      # the designer's own limit; the service's MAX_COLUMNS applies after
 MAX_DESCRIPTION_ECHO = 120      # a column's description quotes at most this much of the phrase
 

@@ -497,10 +497,10 @@ WINDOW_RXS = [
     ("quarter", re.compile(rf"\b(?:in|during|for)\s+q(?P<q>[1-4])\s*(?P<y>{YEAR})\b", re.I)),
     ("year_in", re.compile(rf"\b(?:in|during|for|of|throughout|within|over)\s+(?:the\s+year\s+)?(?P<y>{YEAR})\b", re.I)),
     ("since", re.compile(rf"\b(?:since|after|from)\s+(?P<y>{YEAR})\b(?!\s*(?:to|and|-))", re.I)),
-    ("last", re.compile(rf"\b(?:in|over|during|for|from|covering|within)\s+the\s+(?:last|past|previous)\s+"
-                        rf"(?P<n>\d+|one|two|three|four|five|six|twelve)?\s*(?P<u>days?|weeks?|months?|years?|quarters?)", re.I)),
-    ("over", re.compile(rf"\b(?:over|across|spanning|covering|during|for)\s+(?:a\s+period\s+of\s+)?(?P<n>\d+|one|two|three|"
-                        rf"four|five|six|twelve|a)\s+(?P<u>days?|weeks?|months?|years?|quarters?)\b", re.I)),
+    ("last", re.compile(r"\b(?:in|over|during|for|from|covering|within)\s+the\s+(?:last|past|previous)\s+"
+                        r"(?P<n>\d+|one|two|three|four|five|six|twelve)?\s*(?P<u>days?|weeks?|months?|years?|quarters?)", re.I)),
+    ("over", re.compile(r"\b(?:over|across|spanning|covering|during|for)\s+(?:a\s+period\s+of\s+)?(?P<n>\d+|one|two|three|"
+                        r"four|five|six|twelve|a)\s+(?P<u>days?|weeks?|months?|years?|quarters?)\b", re.I)),
     ("this", re.compile(r"\b(?:this|last|next)\s+(?P<u>year|month|week|quarter)\b", re.I)),
 ]
 
