@@ -26,13 +26,14 @@ def place_cap(placer: Any, rule: Rule, own: dict[str, Any] | None) -> bool:
     if target is None or found is None or found.score < 0.5:
         return False
     bound = found.col if found.table is placer.table else placer.through(found)
-    if bound is None or bound is target or target["type"] not in NUMBERS or placer.reads_into([bound], target):
+    if bound is None or bound is target or target["type"] not in NUMBERS + ("formula",) or \
+            placer.reads_into([bound], target):
         return False
     p = float(rule.args["p"])
     whole = target["type"] == "int" or (bound["type"] == "int" and not (target.get("_money") or
                                                                        re.search(MONEY_NAMES, target["name"])))
     share = f"{bound['name']} * uniform({number_text(round(p * 0.5, 4))}, {number_text(p)})"
-    expr = f"round({share})" if whole else f"round({share}, 2)"
+    expr = f"floor({share})" if whole else f"floor({share} * 100) / 100"  # never above the bound
     if given(target, "range") and target.get("max") is not None:
         expr = f"min({number_text(target['max'])}, {expr})"
     derive(target, expr, 0 if whole else 2)
@@ -190,13 +191,14 @@ def place_ratio(placer: Any, rule: Rule, own: dict[str, Any] | None) -> bool:
     base = found.col if found.table is placer.table else placer.through(found)
     hit = placer.find(rule.target, NUMBERS + ("formula",), values=False)
     target = hit.col if hit and hit.score >= 0.5 and hit.table is placer.table else placer.new_column(rule.target)
-    if target is None or target is base or target["type"] not in NUMBERS or placer.reads_into([base], target):
+    if target is None or target is base or target["type"] not in NUMBERS + ("formula",) or \
+            placer.reads_into([base], target):
         return False
     p = float(rule.args["p"])
     spread = 0.25 if rule.args.get("hedge") in ("about", "around", "roughly", "approximately", "~", "nearly", "almost") \
         else 0.1
     share = f"{base['name']} * uniform({number_text(p * (1 - spread))}, {number_text(p * (1 + spread))})"
-    whole = target["type"] == "int" or base["type"] == "int"
+    whole = target["type"] == "int" or base["type"] == "int" or (target["type"] == "formula" and target.get("decimals") == 0)
     derive(target, f"round({share})" if whole else f"round({share}, 2)", 0 if whole else 2)
     target.setdefault("_given", set()).add("formula")
     return True

@@ -67,9 +67,11 @@ def edit_schema(designer: Any, schema: Schema, instruction: str) -> tuple[dict[s
 def clauses(text: str) -> list[str]:
     """'make ages 30 to 50 and add a loyalty tier' -> two instructions (ranges keep their 'and')."""
     protected = re.sub(r"\b(between\s+\S+)\s+and\s+", lambda m: m.group(1) + " \x02 ", text, flags=re.I)
+    protected = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(",", "\x03").replace(";", "\x04")
+                       .replace(" and ", " \x02 "), protected)  # "(A if 70 or more, B if 60-69, otherwise F)"
     parts = re.split(r"\s*(?:;|,\s*(?:and\s+|then\s+)?|\s+and\s+(?=(?:make|set|add|drop|remove|delete|rename|change|"
                      r"include|use|switch|update|limit|keep|turn)\b)|\s+then\s+)\s*", protected, flags=re.I)
-    return [p.replace("\x02", "and").strip() for p in parts if p and p.strip()]
+    return [p.replace("\x02", "and").replace("\x03", ",").replace("\x04", ";").strip() for p in parts if p and p.strip()]
 
 
 def tables_of(schema: Schema) -> list[Table]:

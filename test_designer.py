@@ -888,6 +888,21 @@ def test_records_make_lab_results_agree_with_their_test():
     assert 60 < np.median(ldl) < 170 and 4 < np.median(a1c) < 8
 
 
+def test_edit_through_the_same_grammar_for_ratios_bands_and_bounds():
+    d = OfflineDesigner()
+    schema = d.design("Classes: class id, capacity 10-30, booked spots, score out of 100, impressions, clicks").schema
+    for instruction in ("clicks are about 2% of impressions", "add a grade (A if 70 or more, B if 60-69, otherwise F)",
+                        "make booked never more than capacity"):
+        design = d.edit(schema, instruction)
+        assert not any("not understood" in a for a in design.assumptions), (instruction, design.assumptions)
+        schema = design.schema
+    table = rows.main_rows(schema, 3000, 4)
+    data = {n: table.column(n).to_pylist() for n in table.column_names}
+    assert all(b <= c for b, c in zip(data["booked_spots"], data["capacity"]))
+    assert all(g == ("A" if s >= 70 else "B" if s >= 60 else "F") for s, g in zip(data["score"], data["grade"]))
+    assert all(c <= i * 0.025 + 1 for i, c in zip(data["impressions"], data["clicks"]))
+
+
 def test_unknown_domain_gets_a_table_from_its_nouns_and_says_so():
     design = designed("zzz qqq")
     assert design.assumptions and len(design.schema.columns) >= 4
