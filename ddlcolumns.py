@@ -301,11 +301,16 @@ class TableBuilder:
         return spec
 
     def self_reference(self, col: SqlColumn) -> dict[str, Any]:
-        """A reference to the same table (a manager, a parent category): an earlier row or itself."""
+        """A reference to the same table (a manager, a parent category): a ref to an earlier row, so
+        the FOREIGN KEY stays. The first row has no earlier row and the engine numbers only `id` keys,
+        so a NOT NULL one, or one to a uuid key, is a formula: a key up to the row's own, or itself."""
         key_col = self.table.col(self.key or "")
         if key_col is None:
             raise fail(f"{self.where(col)}: refers to its own table, which has no key")
         nullable = not (col.not_null or col.primary)
+        uuid_key = key_col.type.family == "uuid" or (key_col.type.family == "text" and key_col.type.variant == "uuid")
+        if nullable and not uuid_key:   # the key is a numbered id (key_column): the first row's is empty
+            return {"type": "ref", "table": self.table.name, "null_rate": SELF_REF_NULL_RATE}
         if key_col.type.family == "int" and formula_name_ok(key_col.name):
             spec: dict[str, Any] = {"type": "formula", "expr": f"randint(1, {key_col.name})"}
         elif formula_name_ok(key_col.name):

@@ -515,7 +515,7 @@ def test_relations_between_tables_that_are_not_a_tree():
     schema = schema_from_ddl(ddl)
     loaded = load_schema(schema, 200)
     staff = {c["name"]: c for c in schema["tables"][0]["columns"]}
-    assert staff["manager_id"]["type"] == "formula"        # an earlier row of the same table, or none
+    assert staff["manager_id"]["type"] == "ref" and staff["manager_id"]["table"] == "staff"   # an earlier row
     teams = {c["name"]: c for c in schema["tables"][1]["columns"]}
     assert teams["lead_id"]["null_rate"] == 1.0            # the circle teams <-> members is cut at its nullable key
     conn = sqlite_with_fks()
@@ -528,6 +528,46 @@ def test_relations_between_tables_that_are_not_a_tree():
     conn.commit()
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert conn.execute("SELECT count(*) FROM staff WHERE manager_id > id").fetchone() == (0,)
+
+
+SELF_DDL = """CREATE TABLE employees (id SERIAL PRIMARY KEY, name TEXT NOT NULL, manager_id INT REFERENCES employees(id));
+CREATE TABLE categories (code VARCHAR(12) PRIMARY KEY, parent VARCHAR(12) REFERENCES categories(code), label TEXT);"""
+
+
+def self_reference_checks(query) -> None:
+    """Every manager and parent is an earlier row; most rows have one, the first has none."""
+    assert query("SELECT count(*) FROM employees WHERE manager_id >= id")[0][0] == 0
+    assert query("SELECT manager_id FROM employees ORDER BY id LIMIT 1") == [(None,)]
+    assert 0 < query("SELECT count(*) FROM employees WHERE manager_id IS NULL")[0][0] < 300 * 0.3
+    assert query("SELECT count(*) FROM categories WHERE parent >= code")[0][0] == 0
+    assert query("SELECT count(*) FROM categories WHERE parent IS NOT NULL")[0][0] > 0
+
+
+def test_a_foreign_key_to_its_own_table_is_kept_and_its_rows_load(sql_client, pg):
+    """A manager or a parent category is a ref to an earlier row of the same table: the script
+    keeps the FOREIGN KEY, and SQLite and PostgreSQL enforce it on the rows."""
+    tables = {t["name"]: {c["name"]: c for c in t["columns"]} for t in schema_from_ddl(SELF_DDL)["tables"]}
+    assert tables["employees"]["manager_id"]["type"] == "ref" and tables["employees"]["manager_id"]["table"] == "employees"
+    assert tables["categories"]["parent"]["type"] == "ref" and tables["categories"]["parent"]["table"] == "categories"
+    body = {"ddl": SELF_DDL, "rows": 300, "seed": 5}
+    script = sql_script(sql_client, {**body, "dialect": "sqlite"})
+    assert "FOREIGN KEY(manager_id) REFERENCES employees (id)" in script
+    assert "FOREIGN KEY(parent) REFERENCES categories (code)" in script
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(script)
+    assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert counts_sqlite(conn, ["employees"]) == {"employees": 300}
+    self_reference_checks(lambda sql: conn.execute(sql).fetchall())
+    db = pg.new_database()
+    done = pg.psql(db, sql_script(sql_client, body))
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    fks = pg.query(db, "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+                       "WHERE contype = 'f' ORDER BY 1")
+    assert fks == [("categories", "categories"), ("employees", "employees")]
+    self_reference_checks(lambda sql: pg.query(db, sql))
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        pg.query(db, "INSERT INTO employees (id, name, manager_id) VALUES (100000, 'x', 99999)")
 
 
 @pytest.mark.parametrize("name", list(TRICKY_DDL))
