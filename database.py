@@ -12,7 +12,7 @@ CHECKs the schema itself guarantees (a choice's values, a number's bounds, a dat
 CREATE TABLE is rendered by SQLAlchemy's compiler for the dialect; literals are escaped here for
 each dialect (text cells can never leave their literal); everything runs in one transaction.
 
-Types are read through one small table (parse_type, render_type) that ddl.py shares, so a type read
+Types are read through one small table (parse_type, render_type) that sqlread.py shares, so a type read
 in one dialect is written in another: SERIAL becomes INTEGER, DATETIME becomes TIMESTAMP, TEXT a
 VARCHAR(255) where MySQL needs a length.
 """

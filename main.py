@@ -172,7 +172,8 @@ EDIT_PROMPT = ("<schema>\n{schema}\n</schema>\n<instruction>\n{instruction}\n</i
                "Answer with the whole schema changed as the instruction says, and nothing else changed.")
 RESPONSE_FORMATS = ("json_schema", "json_object", "text")
 # A fitted sample's cache entry follows the fitting code: a change to it fits anew.
-FIT_IDENTITY = hashlib.sha256((HERE / "fit.py").read_bytes()).hexdigest()[:12] if (HERE / "fit.py").exists() else ""
+FIT_IDENTITY = hashlib.sha256(b"".join((HERE / f).read_bytes() for f in ("sample.py", "fit.py", "report.py")
+                                       if (HERE / f).exists())).hexdigest()[:12]
 
 
 @functools.cache

@@ -204,8 +204,24 @@ def pair_trends(profiles: list[Profile], real: dict[str, np.ndarray], synth: dic
                             "synthetic": round(s, 4), "score": round(1 - abs(r - s) / 2, 4)})
             else:
                 score = contingency_score(coded[a.name], coded[b.name])
-                out.append({"columns": [a.name, b.name], "metric": "contingency", "score": round(score, 4)})
+                x, y = coded[a.name], coded[b.name]
+                out.append({"columns": [a.name, b.name], "metric": "contingency",
+                            "real": round(cramers_v(x[0], y[0], x[2], y[2]), 4),
+                            "synthetic": round(cramers_v(x[1], y[1], x[2], y[2]), 4), "score": round(score, 4)})
     return out
+
+
+def cramers_v(x: np.ndarray, y: np.ndarray, kx: int, ky: int) -> float:
+    """How strongly two coded columns go together, 0 (not at all) to 1 (one says the other)."""
+    ok = (x >= 0) & (y >= 0)
+    table = np.bincount(x[ok] * ky + y[ok], minlength=kx * ky).reshape(kx, ky).astype(float)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    n = table.sum()
+    if n == 0 or min(table.shape) < 2:
+        return 0.0
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / n
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    return float(np.sqrt(chi2 / n / (min(table.shape) - 1)))
 
 
 def comparable_frame(profiles: list[Profile], data: dict[str, np.ndarray]) -> pd.DataFrame:

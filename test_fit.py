@@ -478,3 +478,13 @@ def test_a_hundred_thousand_rows_fit_in_seconds():
     assert time.perf_counter() - start < 20
     assert len([c for c in fitted.schema["columns"] if not c.get("hidden")]) == 20
     assert fitted.report["column_shapes"] >= 0.9
+
+
+def test_category_pairs_say_how_strongly_they_go_together_in_both(client):
+    rng = np.random.default_rng(3)
+    kind = rng.choice(["a", "b", "c"], 600)
+    size = np.where(kind == "a", "small", np.where(rng.random(600) < 0.8, "large", "small"))
+    data = pd.DataFrame({"kind": kind, "size": size}).to_csv(index=False).encode()
+    report = client.post("/fit", files={"sample": ("pairs.csv", data, "text/csv")}).json()["report"]
+    pair = next(p for p in report["pairs"] if p["metric"] == "contingency")
+    assert pair["real"] > 0.5 and abs(pair["real"] - pair["synthetic"]) < 0.15

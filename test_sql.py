@@ -30,31 +30,7 @@ from ddl import schema_from_ddl
 from errors import SchemaError
 from rows import dataset_batches, plan
 from schema import load_schema
-
-SHOP = {
-    "name": "shop",
-    "locale": "en_US",
-    "tables": [
-        {"name": "customers", "rows": 1000, "columns": [
-            {"name": "customer_id", "type": "id"},
-            {"name": "email", "type": "faker", "method": "email", "unique": True},
-            {"name": "signup_date", "type": "date", "start": "2022-01-01", "end": "2025-12-31"}]},
-        {"name": "products", "data": [
-            {"product_id": 1, "name": "Trail Running Shoes", "category": "Footwear", "price": 129.0},
-            {"product_id": 2, "name": "Merino Wool Socks", "category": "Apparel", "price": 18.5}]},
-        {"name": "orders", "per": {"table": "customers", "min": 0, "max": 8, "mean": 2}, "columns": [
-            {"name": "order_id", "type": "id", "prefix": "ORD-"},
-            {"name": "customer_id", "type": "ref", "table": "customers"},
-            {"name": "order_date", "type": "date", "after": "customer_id.signup_date", "min_days": 0,
-             "max_days": 365}]},
-        {"name": "order_items", "per": {"table": "orders", "min": 1, "max": 5}, "columns": [
-            {"name": "order_id", "type": "ref", "table": "orders"},
-            {"name": "product_id", "type": "ref", "table": "products", "distribution": "zipf"},
-            {"name": "quantity", "type": "int", "min": 1, "max": 4},
-            {"name": "unit_price", "type": "formula", "expr": "product_id.price"},
-            {"name": "line_total", "type": "formula", "expr": "round(quantity * unit_price, 2)"}]},
-    ],
-}
+from testkit import SHOP
 
 SHOP_TABLES = ["customers", "products", "orders", "order_items"]
 
@@ -282,7 +258,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def pg():
     if not (pg_binary("initdb") and pg_binary("pg_ctl") and pg_binary("psql")):
-        pytest.skip("PostgreSQL is not installed (.ci/run installs Debian's postgresql)")
+        pytest.fail("PostgreSQL is not installed: .ci/run installs Debian's postgresql (apt-get install postgresql)")
     cluster = Postgres()
     try:
         yield cluster

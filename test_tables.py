@@ -18,30 +18,7 @@ import pytest
 
 from rows import main_rows, plan
 from schema import load_schema
-
-SHOP = {
-    "name": "shop",
-    "locale": "en_US",
-    "tables": [
-        {"name": "customers", "rows": 1000, "columns": [
-            {"name": "customer_id", "type": "id"},
-            {"name": "email", "type": "faker", "method": "email", "unique": True},
-            {"name": "signup_date", "type": "date", "start": "2022-01-01", "end": "2025-12-31"}]},
-        {"name": "products", "data": [
-            {"product_id": 1, "name": "Trail Running Shoes", "category": "Footwear", "price": 129.0},
-            {"product_id": 2, "name": "Merino Wool Socks", "category": "Apparel", "price": 18.5}]},
-        {"name": "orders", "per": {"table": "customers", "min": 0, "max": 8, "mean": 2}, "columns": [
-            {"name": "order_id", "type": "id", "prefix": "ORD-"},
-            {"name": "customer_id", "type": "ref", "table": "customers"},
-            {"name": "order_date", "type": "date", "after": "customer_id.signup_date", "min_days": 0, "max_days": 365}]},
-        {"name": "order_items", "per": {"table": "orders", "min": 1, "max": 5}, "columns": [
-            {"name": "order_id", "type": "ref", "table": "orders"},
-            {"name": "product_id", "type": "ref", "table": "products", "distribution": "zipf"},
-            {"name": "quantity", "type": "int", "min": 1, "max": 4},
-            {"name": "unit_price", "type": "formula", "expr": "product_id.price"},
-            {"name": "line_total", "type": "formula", "expr": "round(quantity * unit_price, 2)"}]},
-    ],
-}
+from testkit import SHOP
 
 READINGS = {
     "name": "machine_readings",
@@ -69,8 +46,9 @@ def zip_tables(content: bytes) -> dict[str, list[dict[str, str]]]:
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
     """The contract's shop example made once: 1,000 customers and their orders and items."""
-    import main
     from fastapi.testclient import TestClient
+
+    import main
     settings = main.Settings(_env_file=None, schema_cache=tmp_path_factory.mktemp("c") / "s.json", designer="offline")
     with TestClient(main.create_app(settings)) as c:
         answer = c.post("/generate", json={"schema": SHOP, "seed": 5})
@@ -232,8 +210,9 @@ def test_xlsx_has_one_sheet_per_table_and_opens(client):
 
 
 def test_xlsx_past_excel_rows_is_a_422_before_any_byte(tmp_path):
-    import main
     from fastapi.testclient import TestClient
+
+    import main
     settings = main.Settings(_env_file=None, schema_cache=tmp_path / "s.json", designer="offline", max_rows=2_000_000)
     with TestClient(main.create_app(settings)) as c:
         schema = {"columns": [{"name": "n", "type": "int", "min": 1, "max": 9}]}

@@ -432,3 +432,30 @@ COUNT_SCHEMA = schema_of(
 )
 
 VISIBLE = ["id", "first_name", "score", "plan", "day"]
+
+# The contract's dataset example: customers, a literal products table, orders per customer and
+# items per order, with reads through refs.
+SHOP = {
+    "name": "shop",
+    "locale": "en_US",
+    "tables": [
+        {"name": "customers", "rows": 1000, "columns": [
+            {"name": "customer_id", "type": "id"},
+            {"name": "email", "type": "faker", "method": "email", "unique": True},
+            {"name": "signup_date", "type": "date", "start": "2022-01-01", "end": "2025-12-31"}]},
+        {"name": "products", "data": [
+            {"product_id": 1, "name": "Trail Running Shoes", "category": "Footwear", "price": 129.0},
+            {"product_id": 2, "name": "Merino Wool Socks", "category": "Apparel", "price": 18.5}]},
+        {"name": "orders", "per": {"table": "customers", "min": 0, "max": 8, "mean": 2}, "columns": [
+            {"name": "order_id", "type": "id", "prefix": "ORD-"},
+            {"name": "customer_id", "type": "ref", "table": "customers"},
+            {"name": "order_date", "type": "date", "after": "customer_id.signup_date", "min_days": 0,
+             "max_days": 365}]},
+        {"name": "order_items", "per": {"table": "orders", "min": 1, "max": 5}, "columns": [
+            {"name": "order_id", "type": "ref", "table": "orders"},
+            {"name": "product_id", "type": "ref", "table": "products", "distribution": "zipf"},
+            {"name": "quantity", "type": "int", "min": 1, "max": 4},
+            {"name": "unit_price", "type": "formula", "expr": "product_id.price"},
+            {"name": "line_total", "type": "formula", "expr": "round(quantity * unit_price, 2)"}]},
+    ],
+}
