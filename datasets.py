@@ -113,6 +113,13 @@ def entity_list(designer: Any, sent: str, context: set[str]) -> list[dict[str, A
         if len(raw) < 2:
             continue
         specs = [entity_spec(designer, r, context) for r in raw]
+        with_list = bool(head and raw and raw[0] == head)
+        for i in range(1, len(specs)):  # "books with title and author": a book's author, not a table of authors
+            with_list = with_list or bool(re.search(r"\bwith\b", raw[i - 1], re.I))
+            last = re.findall(r"[A-Za-z]+", raw[i].split("(")[0])[-1:]
+            if with_list and specs[i] is not None and last and singular(last[0].lower()) == last[0].lower() and \
+                    not specs[i]["rules"] and "(" not in raw[i] and len(raw[i].split()) <= 2:
+                specs[i] = None
         for i in range(1, len(specs)):  # "bookings with check-in and check-out dates": both dates are its fields
             if specs[i] is None and specs[i - 1] is not None and specs[i - 1]["fields"] and \
                     re.search(r"\bwith\b", raw[i - 1], re.I):

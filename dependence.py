@@ -94,6 +94,12 @@ def group_of(placer: Placer, rule: Rule, measure: dict[str, Any]) -> dict[str, A
     args = rule.args
     if rule.other and rule.kind in ("more", "rank", "mode"):
         hit = placer.find(rule.other, ("choice", "bool"))
+        if hit is None or hit.value is None:  # "large pizzas": the value 'L' of the size, not the pizza type
+            for word in rule.other.split():
+                one = placer.find(word, ("choice", "bool"))
+                if one is not None and one.value is not None and one.col is not measure:
+                    hit = one
+                    break
         if hit and hit.value is not None and hit.col is not measure:
             than = placer.find(args.get("than") or "", ("choice",)) if args.get("than") else None
             return {"kind": "value", "col": hit.col, "value": hit.value,

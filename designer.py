@@ -421,7 +421,7 @@ def table_name(subject: str) -> str:
                     r"(?:each|every|all|the|its|their)\b", text)[0]  # "a garage logs each car": the garage's log
     head = re.match(r"^(?:the\s+|an?\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+(?:on|at|in|from|for|of|across|over|de|en|von|di|du|da|do)\s+"
                     r"(?:a|an|the|our|my|un|una|el|la|le|der|die|das|um|uma|\d[\d,]*)\s", text)
-    if head and head.group(1).split()[-1].endswith("s"):
+    if head and (head.group(1).split()[-1].endswith("s") or head.group(1).split()[-1] in GENERIC_DATA_WORDS):
         text = head.group(1)  # "listings on a second-hand marketplace": the listings
     text = re.sub(r"(?:\s+(?:for|of|from|across|with|in|on|at|by|over|and))+\s*$", "", text)
     words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in GENERIC_DATA_WORDS]

@@ -903,6 +903,14 @@ def test_edit_through_the_same_grammar_for_ratios_bands_and_bounds():
     assert all(c <= i * 0.025 + 1 for i, c in zip(data["impressions"], data["clicks"]))
 
 
+def test_a_thing_with_singular_fields_stays_one_table():
+    schema = designed("A list of books with title and author").schema
+    assert len([t for t in schema.tables if not t.hidden]) == 1
+    assert {"title", "author"} <= {c.name for c in schema.columns}
+    schema = designed("A blog with users, posts and comments").schema
+    assert len(schema.tables) == 3
+
+
 def test_unknown_domain_gets_a_table_from_its_nouns_and_says_so():
     design = designed("zzz qqq")
     assert design.assumptions and len(design.schema.columns) >= 4
