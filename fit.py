@@ -9,9 +9,10 @@ fit_sample() reads and profiles the sample (sample.py), builds the schema here, 
 reported (report.py). Building: each column's distribution (empirical quantiles, so skew, zeros
 and several modes survive), the category that moves a number most (per-case quantiles; the month
 of a date is such a category, so seasons survive), categories that go together (a tree of
-`depends_on`), and a Gaussian copula over the numbers and dates (`correlations`); free text is
-Faker text of about the sample's lengths and language; hidden helper columns stay within the
-schema's room.
+`depends_on`), and a Gaussian copula over the numbers and dates (`correlations`); a regular date
+series is the sample's series, started again after its span (more rows than the sample stay
+within its dates); free text is Faker text of about the sample's lengths and language; hidden
+helper columns stay within the schema's room.
 
 What is never copied: a whole row, a category value seen fewer than RARE times (merged into
 OTHER), free text, names and addresses (Faker makes new ones), ids (a sequence continues after
@@ -36,7 +37,7 @@ from scipy import special, stats
 
 import rows
 from cells import SECONDS_PER_DAY
-from columns import MAX_CASES, MAX_CHOICE_VALUES, MAX_NAME_CHARS, MAX_QUANTILES
+from columns import MAX_CASES, MAX_CHOICE_VALUES, MAX_NAME_CHARS, MAX_QUANTILES, STEP, STEP_MONTHS, STEP_SECONDS
 from errors import clip
 from report import make_report
 from sample import (MIN_CASE_ROWS, OTHER, RARE, SEED, Profile, clean_names, day_text, label_codes, profile_column,
@@ -161,6 +162,7 @@ class Helpers:
         self.taken = set(names)
         self.room = SCHEMA_COLUMNS - len(names)
         self.columns: list[dict[str, Any]] = []
+        self.row: str | None = None     # the hidden row number (0, 1, 2 ...) the date series read
 
     def name(self, wanted: str) -> str:
         return unique_name(wanted[:MAX_NAME_CHARS], self.taken)
@@ -196,7 +198,7 @@ def build_schema(profiles: list[Profile], idx: np.ndarray, locale: str, name: st
             if prof.wrap:
                 col = wrap_number(prof, col, helpers, drawn)
         elif prof.kind == "date":
-            col = date_column(prof, prof.values[idx])
+            col = date_column(prof, prof.values[idx], helpers)
         elif prof.kind == "text":
             col = text_column(prof, locale, helpers)
         elif prof.kind == "empty":
@@ -321,7 +323,7 @@ def number_column(prof: Profile, values: np.ndarray) -> dict[str, Any]:
     return col | {"description": shape}
 
 
-def date_column(prof: Profile, values: np.ndarray) -> dict[str, Any]:
+def date_column(prof: Profile, values: np.ndarray, helpers: Helpers) -> dict[str, Any]:
     x = values[~np.isnan(values)]
     col: dict[str, Any] = {"name": prof.name, "type": "datetime" if prof.datetime else "date"}
     if prof.format:
@@ -329,16 +331,78 @@ def date_column(prof: Profile, values: np.ndarray) -> dict[str, Any]:
     if not len(x):
         return col
     first, last = day_text(x.min(), False), day_text(x.max(), False)
-    if prof.step:  # a datetime series names its first time too (the engine starts it within that day)
-        begin = day_text(x.min(), prof.datetime)
-        col |= {"start": begin, "end": begin, "step": prof.step}
-        return col | {"description": f"a regular series, one row every {prof.step}, from {first}"}
+    if prof.step:
+        series = series_column(prof, x, helpers)
+        if series is not None:
+            return col | series
     q = quantile_grid(x)
     if not prof.datetime:
         q = np.floor(q)
     col |= {"start": first, "end": last, "distribution": "empirical",
             "quantiles": [day_text(v, prof.datetime) for v in np.maximum.accumulate(q)]}
     return col | {"description": f"{'datetimes' if prof.datetime else 'dates'} from {first} to {last}"}
+
+
+def series_column(prof: Profile, x: np.ndarray, helpers: Helpers) -> dict[str, Any] | None:
+    """A regular series that starts again after the sample's span: row k is the first date plus
+    (k mod n) steps, n the steps from the sample's first date to its last. Up to n rows it is the
+    sample's series; more rows repeat it, so the dates stay within the sample's instead of running
+    on for years (and past 2100, where a date is an empty cell). `step` alone runs on without end,
+    so the series is a hidden formula over a hidden row number and the first date, which the
+    column follows (`after`, 0 days) to keep its own type and format. None when there is no room
+    for the helpers: the dates are then drawn from the sample's."""
+    found = STEP.match(prof.step or "")
+    if not found:
+        return None
+    count, unit = int(found.group(1)), found.group(2)
+    seconds, months = count * STEP_SECONDS.get(unit, 0), count * STEP_MONTHS.get(unit, 0)
+    lo, hi = float(x.min()), float(x.max())
+    first_day = int(math.floor(lo))
+    time_of_day = int(round((lo - first_day) * SECONDS_PER_DAY)) % SECONDS_PER_DAY
+    if months:
+        start, end = (pd.Timestamp(day_text(v, False)) for v in (lo, hi))
+        steps = ((end.year - start.year) * 12 + end.month - start.month) // months + 1
+    else:
+        steps = int(round((hi - lo) * SECONDS_PER_DAY / seconds)) + 1
+    base = snake(prof.name)[:MAX_NAME_CHARS - 8].strip("_")
+    base = base if re.fullmatch(r"[A-Za-z]\w*", base or "") else f"d_{base}".rstrip("_")
+    row = helpers.row or helpers.name("row_number")
+    anchor, series = helpers.name(f"{base}_first"), helpers.name(f"{base}_series")
+    made = [] if helpers.row else [{"name": row, "type": "id", "start": 0, "hidden": True}]
+    made += [{"name": anchor, "type": "date", "start": day_text(first_day, False), "end": day_text(first_day, False),
+              "hidden": True},
+             {"name": series, "type": "formula", "expr": series_expr(anchor, f"({row} % {steps})", seconds, months,
+                                                                      start if months else None, time_of_day,
+                                                                      prof.datetime), "hidden": True}]
+    if not helpers.fits(made):
+        return None
+    helpers.add(made)
+    helpers.row = row
+    first, last = day_text(lo, prof.datetime), day_text(hi, prof.datetime)
+    return {"after": series, "min_days": 0, "max_days": 0,
+            "description": f"a regular series, one row every {prof.step}, from {first} to {last}; after "
+                           f"{steps:,} rows it starts again at {first}, so its dates stay within the sample's"}
+
+
+def series_expr(anchor: str, position: str, seconds: int, months: int, start: pd.Timestamp | None,
+                time_of_day: int, is_datetime: bool) -> str:
+    """The date `position` steps after the first (the anchor, a date at midnight): days for a step
+    of seconds, days and weeks; for months, the day counted from the month number (the civil
+    calendar: years from March, 146,097 days in 400 years)."""
+    if months and start is not None:
+        month = f"({position} * {months} + {start.year * 12 + start.month - 3})"   # months since March of year 0
+        year = f"({month} // 12)"
+        days = (f"{year} // 400 * 146097 + {year} % 400 * 365 + {year} % 400 // 4 - {year} % 400 // 100"
+                f" + (153 * ({month} % 12) + 2) // 5 + {start.day - 1 - 719468 - days_since_1970(start)}")
+        return f"{anchor} + ({days})" + (f" + {time_of_day} / {SECONDS_PER_DAY}" if is_datetime else "")
+    if is_datetime or seconds % SECONDS_PER_DAY:
+        return f"{anchor} + ({position} * {seconds} + {time_of_day}) / {SECONDS_PER_DAY}"
+    days = seconds // SECONDS_PER_DAY
+    return f"{anchor} + {position}" + (f" * {days}" if days != 1 else "")
+
+
+def days_since_1970(stamp: pd.Timestamp) -> int:
+    return int((stamp.normalize() - pd.Timestamp("1970-01-01")).days)
 
 
 def category_drivers(profiles: list[Profile], categories: dict[str, tuple[list[Any], np.ndarray]]) -> list[Driver]:

@@ -73,6 +73,9 @@ NAME_HINTS = [({"first", "firstname", "given", "forename"}, "first_name"),
               ({"phone", "telephone", "tel", "mobile"}, "phone_number"),
               ({"username", "login", "handle"}, "user_name"), ({"country"}, "country"),
               ({"job", "occupation", "profession"}, "job")]
+# Faker methods whose values name one thing each (an address, an account): a column of them with
+# no value twice in the sample is `unique`, so new rows repeat none either.
+IDENTIFIER_METHODS = {"email", "url", "ipv4", "user_name", "phone_number"}
 PERSON_HINTS = {"name", "fullname", "customer", "person", "patient", "employee", "author", "contact", "client"}
 # Frequent words of the languages Faker writes real words in: free text keeps its language.
 STOPWORDS = {
@@ -114,13 +117,13 @@ def read_sample(data: bytes, filename: str) -> tuple[pd.DataFrame, dict[str, Any
     if frame.shape[1] == 0:
         raise fail("no columns were found: this does not look like a table")
     if len(frame) == 0:
-        raise fail("the file has column names but no rows")
+        raise fail(f"the file has column names but no rows; a sample needs at least {MIN_ROWS} rows to learn from")
     if not any(has_values(frame[c]) for c in frame.columns):
         which = "its only column" if frame.shape[1] == 1 else f"all {frame.shape[1]} columns"
         raise fail(f"every cell is empty ({which}): there are no values to learn from")
     if len(frame) < MIN_ROWS:
-        raise fail(f"the file has only {len(frame)} row{'s' if len(frame) != 1 else ''}; at least "
-                   f"{MIN_ROWS} are needed to learn from")
+        raise fail(f"the file has only {len(frame)} row{'s' if len(frame) != 1 else ''}; a sample needs at least "
+                   f"{MIN_ROWS} rows to learn from")
     source |= {"rows": len(frame), "columns": frame.shape[1]}
     return frame, source
 
@@ -512,10 +515,10 @@ def string_profile(name: str, source: str, text: pd.Series, missing: np.ndarray,
     for regex, method in ((UUID, None), (EMAIL, "email"), (URL, "url"), (IPV4, "ipv4")):
         if head.str.fullmatch(regex).mean() >= 0.95 and present.str.fullmatch(regex).mean() >= 0.95:
             prof.kind = "faker" if method else "id"
-            prof.columns = [{"name": name, "type": "faker", "method": method} if method
+            prof.columns = [identifier_column(name, method, present) if method
                             else {"name": name, "type": "id", "format": "uuid"}]
             prof.compare = lengths(text)
-            prof.note = f"{method or 'uuid'} values, made new"
+            prof.note = f"{method or 'uuid'} values, made new" + unique_note(prof.columns[0])
             return prof
     codes_like = len(counts) >= 50 and present.head(2000).str.contains(r"\d").mean() >= 0.95
     if short and (coverage >= 0.6 or len(frequent) == len(counts)) and len(frequent) >= 1 and not codes_like:
@@ -536,12 +539,25 @@ def string_profile(name: str, source: str, text: pd.Series, missing: np.ndarray,
     method = faker_hint(name, present)
     prof.compare = lengths(text)
     if method:
-        prof.kind, prof.columns = "faker", [{"name": name, "type": "faker", "method": method}]
-        prof.note = f"{method.replace('_', ' ')}s, made new by Faker"
+        prof.kind, prof.columns = "faker", [identifier_column(name, method, present)]
+        prof.note = f"{method.replace('_', ' ')}s, made new by Faker" + unique_note(prof.columns[0])
         return prof
     prof.kind = "text"
     prof.note = "free text, replaced by Faker text of about the same length and language"
     return prof
+
+
+def identifier_column(name: str, method: str, present: pd.Series) -> dict[str, Any]:
+    """A Faker column; `unique` when it names one thing per cell (an email, a username, a phone)
+    and the sample repeats none of them."""
+    col: dict[str, Any] = {"name": name, "type": "faker", "method": method}
+    if method in IDENTIFIER_METHODS and len(present) >= 2 and present.nunique() == len(present):
+        col["unique"] = True
+    return col
+
+
+def unique_note(col: dict[str, Any]) -> str:
+    return "; each once, as in the sample" if col.get("unique") else ""
 
 
 def category_note(counts: pd.Series) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ import pytest
 
 import fit
 import rows
+import sample
 from schema import load_schema
 from testkit import HERE, service_env
 
@@ -134,6 +136,17 @@ def column(fitted: fit.Fitted, name: str) -> dict:
     return next(c for c in fitted.schema["columns"] if c["name"] == name)
 
 
+def series_step(schema: dict, name: str) -> str | None:
+    """The step of a date column learned as a regular series (None when its dates are drawn): the
+    column follows, 0 days after, a hidden formula that counts steps from the sample's first date."""
+    col = next(c for c in schema["columns"] if c["name"] == name)
+    source = next((c for c in schema["columns"] if c["name"] == col.get("after")), None)
+    if source is None or not source.get("hidden") or source["type"] != "formula":
+        return None
+    assert col["min_days"] == col["max_days"] == 0 and "step" not in col
+    return re.search(r"one row every (\w+)", col["description"]).group(1)
+
+
 # --- what is learned ---
 
 def test_columns_keep_the_sample_names_order_and_kinds(fitted_penguins, fitted_shop):
@@ -157,7 +170,7 @@ def test_columns_keep_the_sample_names_order_and_kinds(fitted_penguins, fitted_s
 
 def test_every_column_keeps_its_shape(fitted_penguins, fitted_shop, fitted_weather):
     for frame, fitted in (fitted_penguins, fitted_shop, fitted_weather):
-        stepped = any(c.get("step") for c in fitted.schema["columns"])
+        stepped = any(series_step(fitted.schema, name) for name in frame.columns)
         synth = made(fitted, len(frame) if stepped else 5000)  # a series covers the sample's days at its length
         for name in frame.columns:
             col = column(fitted, name)
@@ -247,11 +260,12 @@ def test_no_sample_row_is_copied(fitted_penguins, fitted_shop):
 def test_a_daily_series_stays_daily_and_keeps_its_season(fitted_weather, client):
     frame, fitted = fitted_weather
     date = column(fitted, "date")
-    assert date["step"] == "1d" and date["format"] == "%d/%m/%Y"
+    assert series_step(fitted.schema, "date") == "1d" and date["format"] == "%d/%m/%Y"
     assert column(fitted, "temp_c")["depends_on"]
     synth = made(fitted, len(frame))
     stamps = pd.to_datetime(synth["date"])
     assert (stamps.diff().dropna() == pd.Timedelta(days=1)).all()
+    assert (stamps.to_numpy() == pd.to_datetime(frame["date"], format="%d/%m/%Y").to_numpy()).all()
 
     def season(df: pd.DataFrame, when: pd.Series) -> float:
         months = when.dt.month
@@ -267,6 +281,116 @@ def test_a_daily_series_stays_daily_and_keeps_its_season(fitted_weather, client)
     assert list(written.columns) == list(frame.columns)
     assert written["date"].str.fullmatch(r"\d\d/\d\d/\d{4}").all()
     assert written["date"].iloc[0] == "01/01/2021"
+
+
+def daily_sample(n: int = 300, seed: int = 12) -> pd.DataFrame:
+    """One row per day from 2024-01-01, a reading and an email per row."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"day": pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+                         "reading": np.round(rng.gamma(2, 5, n), 1),
+                         "email": [f"{w}.{i}@example.com" for i, w in enumerate(rng.choice(["ann", "bo", "cy"], n))]})
+
+
+def test_more_rows_than_a_daily_series_stay_within_its_days(tmp_path, monkeypatch):
+    """100,000 rows of a 300-day series: the series starts again after 300 rows, so every date is
+    there and within the sample's days (not run on past 2100, where a date is an empty cell)."""
+    import main
+    monkeypatch.setenv("SCHEMA_CACHE", str(tmp_path / "schemas.json"))
+    frame = daily_sample()
+    sample = tmp_path / "data.csv"
+    sample.write_bytes(csv_bytes(frame))
+    out = tmp_path / "synthetic.csv"
+    assert main.cli(["generate", "--sample", str(sample), "--rows", "100000", "--seed", "1", "-o", str(out)]) == 0
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(written) == 100_000
+    assert (written["day"] == "").sum() == 0 and written["day"].str.fullmatch(r"\d{4}-\d\d-\d\d").all()
+    stamps = pd.to_datetime(written["day"])
+    assert stamps.min() == pd.Timestamp("2024-01-01") and stamps.max() == pd.Timestamp("2024-10-26")
+    counts = stamps.value_counts()
+    assert len(counts) == 300 and counts.min() >= 333 and counts.max() <= 334  # each day as often
+    assert (stamps.iloc[:300].dt.strftime("%Y-%m-%d") == frame["day"]).all()
+    assert (written[["reading", "email"]] == "").sum().sum() == 0
+    # at the sample's length it is the sample's series, one day after another
+    fitted = fit.fit_sample(csv_bytes(frame), "data.csv")
+    assert series_step(fitted.schema, "day") == "1d"
+    synth = made(fitted, 300)
+    assert (pd.to_datetime(synth["day"]).diff().dropna() == pd.Timedelta(days=1)).all()
+    assert (pd.to_datetime(synth["day"]).dt.strftime("%Y-%m-%d") == frame["day"]).all()
+
+
+@pytest.mark.parametrize("freq, fmt, rows_", [("15min", "%Y-%m-%d %H:%M:%S", 400), ("h", "%d/%m/%Y %H:%M", 500),
+                                              ("W", "%Y-%m-%d", 120), ("MS", "%d/%m/%Y", 60), ("QS", "%Y-%m-%d", 40),
+                                              ("YS", "%Y-%m-%d", 30), ("D", "%Y-%m-%d", 20)])
+def test_every_kind_of_series_repeats_within_the_sample_span(freq, fmt, rows_):
+    """A series of minutes, hours, weeks, months, quarters or years: the first rows are the
+    sample's own series; 100,000 rows leave no date empty and none outside the sample's span."""
+    start = "2030-03-01 08:15" if "%H" in fmt else "1995-01-01" if freq == "YS" else "2021-07-05"
+    stamps = pd.date_range(start, periods=rows_, freq=freq)
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"at": stamps.strftime(fmt), "value": np.round(rng.normal(50, 10, rows_), 2)})
+    fitted = fit.fit_sample(csv_bytes(frame), "series.csv")
+    assert series_step(fitted.schema, "at") is not None
+    synth = made(fitted, 100_000)
+    got = pd.to_datetime(synth["at"])
+    real = pd.to_datetime(frame["at"], format=fmt)
+    assert got.notna().all() and synth["value"].notna().all()
+    assert got.min() == real.min() and got.max() == real.max()
+    assert (got.iloc[:rows_].to_numpy() == real.to_numpy()).all()
+    assert set(got.unique()) == set(real)
+
+
+def test_sequences_and_numbers_leave_no_cell_empty_at_many_rows():
+    """Ids that continue after the sample's last (plain, large, with a prefix and zeros), a number
+    that is an even run, a number with a unit: 100,000 rows of a 300-row sample are all filled."""
+    n = 300
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame({"seq": np.arange(1, n + 1), "code": [f"R-{i:04d}" for i in range(1, n + 1)],
+                          "big": np.arange(10**12, 10**12 + n), "even": np.arange(0, 2 * n, 2),
+                          "half": np.arange(n) * 0.5, "total": np.cumsum(rng.integers(1, 5, n)),
+                          "price": [f"${v:.2f}" for v in rng.lognormal(3, 1, n)],
+                          "late": pd.date_range("2100-03-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+                          "early": pd.date_range("1900-01-01 00:00", periods=n, freq="h").strftime("%Y-%m-%d %H:%M:%S")})
+    fitted = fit.fit_sample(csv_bytes(frame), "runs.csv")
+    assert {n: column(fitted, n)["type"] for n in ("seq", "code", "big")} == {"seq": "id", "code": "id", "big": "id"}
+    synth = made(fitted, 100_000)
+    assert list(synth.columns) == list(frame.columns)
+    assert synth.isna().sum().sum() == 0
+    assert synth["seq"].is_unique and synth["code"].is_unique and synth["seq"].min() == n + 1
+    assert pd.to_datetime(synth["late"]).max() == pd.Timestamp("2100-12-25")
+
+
+def test_unique_identifiers_stay_unique():
+    """Emails, usernames and phone numbers that the sample never repeats: new rows repeat none."""
+    frame = daily_sample(400)
+    rng = np.random.default_rng(13)
+    first = ["anna", "ben", "carla", "dev", "emil", "fay", "gus", "hana"]
+    frame["login"] = [f"{rng.choice(first)}{rng.choice(['', '_', '.'])}{w}" for w in
+                      rng.choice(["smith", "jones", "lee", "kim", "brown", "ng", "ortiz", "wu"] * 3, 400)]
+    frame["login"] = frame["login"] + [str(i) for i in rng.permutation(400)]
+    frame["phone"] = [f"({rng.integers(200, 999)}) 555-{i:04d}" for i in rng.permutation(400)]
+    assert frame["email"].is_unique and frame["login"].is_unique and frame["phone"].is_unique
+    fitted = fit.fit_sample(csv_bytes(frame), "people.csv")
+    for name, kind in (("email", "faker"), ("login", "faker"), ("phone", "pattern")):
+        assert column(fitted, name)["type"] == kind and column(fitted, name)["unique"] is True, name
+    synth = made(fitted, 5000)
+    for name in ("email", "login", "phone"):
+        assert synth[name].notna().all() and synth[name].duplicated().sum() == 0, name
+    assert synth["email"].str.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}").all()
+    # a column of repeated emails is not made unique
+    repeated = daily_sample(400).assign(email=lambda f: f["email"].str.replace(r"\.\d+@", "@", regex=True))
+    assert "unique" not in column(fit.fit_sample(csv_bytes(repeated), "repeated.csv"), "email")
+
+
+def test_the_fewest_rows_a_sample_may_have(client):
+    """Ten rows are a sample; nine are a 422 that names the minimum."""
+    assert sample.MIN_ROWS == 10
+    ten = daily_sample(10)
+    assert fit.fit_sample(csv_bytes(ten), "ten.csv").schema["columns"][0]["name"] == "day"
+    resp = client.post("/fit", files={"sample": ("nine.csv", csv_bytes(daily_sample(9)), "text/csv")})
+    assert resp.status_code == 422
+    assert "only 9 rows" in resp.text and "at least 10 rows" in resp.text
+    header = client.post("/fit", files={"sample": ("none.csv", b"a,b\n", "text/csv")})
+    assert header.status_code == 422 and "at least 10 rows" in header.text
 
 
 def test_the_report_can_draw_histograms_and_judge_privacy(fitted_penguins):
@@ -302,7 +426,9 @@ def test_other_file_kinds_read_alike(kind, tmp_path):
     types = {c["name"]: c["type"] for c in fitted.schema["columns"] if not c.get("hidden")}
     assert list(types) == list(frame.columns)
     assert types["body_mass_g"] == "int" and types["species"] == "choice" and types["measured"] == "date"
-    assert column(fitted, "measured")["step"] == "1d"
+    assert series_step(fitted.schema, "measured") == "1d"
+    measured = pd.to_datetime(made(fitted, 300)["measured"])
+    assert (measured.to_numpy() == frame["measured"].to_numpy()).all()  # the sample's 300 days, in order
     assert fitted.report["sample"]["format"] == kind
 
 
@@ -424,12 +550,12 @@ def test_command_line_fit_and_generate_from_a_sample(tmp_path, monkeypatch, caps
     sample.write_bytes(csv_bytes(weather(500)))
     assert main.cli(["fit", str(sample), "-o", str(tmp_path / "schema.json")]) == 0
     saved = json.loads((tmp_path / "schema.json").read_text())
-    assert saved["schema"]["columns"][0]["step"] == "1d" and "report" in saved
+    assert series_step(saved["schema"], "date") == "1d" and "report" in saved
     out = tmp_path / "synthetic.csv"
     assert main.cli(["generate", "--sample", str(sample), "--rows", "2000", "--seed", "1", "-o", str(out)]) == 0
     written = pd.read_csv(out, dtype=str)
     assert len(written) == 2000 and list(written.columns) == ["date", "temp_c", "rain_mm", "station"]
-    assert written["date"].str.fullmatch(r"\d\d/\d\d/\d{4}").all()
+    assert written["date"].notna().all() and written["date"].str.fullmatch(r"\d\d/\d\d/\d{4}").all()
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"")
     capsys.readouterr()
