@@ -287,9 +287,14 @@ STEP_RX = re.compile(r"\b(?:(?:one|a|1)\s+(?:\w+\s+)?)?every\s+(?P<n>\d+|other|f
                      r"hours?|hrs?|days?|weeks?|months?)\b(?:\s+(?:per|for each|for every|from each|by)\s+"
                      r"(?P<per>[\w'-]+))?", re.I)
 PER_TIME_RX = re.compile(r"\b(?:one\s+(?:row|record|reading|entry|line|sample|snapshot|observation)\s+)?per\s+"
-                         r"(?P<per>[\w'-]+)\s+per\s+(?P<u>second|minute|hour|day|week|month|year)\b|\b(?:one\s+(?:row|record|"
-                         r"reading|entry|line|observation)\s+)?per\s+(?P<u2>day|hour|week|month)\s+per\s+(?P<per2>[\w'-]+)",
-                         re.I)
+                         r"(?P<per>[\w'-]+)\s+per\s+(?P<wd>(?:trading|business|working|market)\s+)?"
+                         r"(?P<u>second|minute|hour|day|week|month|year)\b|\b(?:one\s+(?:row|record|"
+                         r"reading|entry|line|observation)\s+)?per\s+(?P<wd2>(?:trading|business|working|market)\s+)?"
+                         r"(?P<u2>day|hour|week|month)\s+per\s+(?P<per2>[\w'-]+)", re.I)
+# "on trading days", "weekdays only", "no weekends": dates fall Monday to Friday
+WORKDAYS_RX = re.compile(r"\b(?:every|each|on|only on)\s+(?:trading|business|working|market)\s+days?\b|"
+                         r"\b(?:only\s+on\s+weekdays|(?:on\s+)?weekdays\s+only|no\s+weekends?|(?:excluding|except)\s+"
+                         r"weekends?|(?:monday|mon)\s*(?:-|to|through|thru)\s*(?:friday|fri))\b", re.I)
 ADVERB_RX = re.compile(r"\b(?P<a>hourly|daily|weekly|monthly|quarterly|yearly|annually)\b", re.I)
 
 
@@ -319,8 +324,14 @@ def read_time(t: Text, rules: list[Rule]) -> None:
     for m in list(PER_TIME_RX.finditer(t.low)):
         if t.free(m.start(), m.end()):
             unit = (m.group("u") or m.group("u2")).lower()
-            rules.append(Rule("step", args={"step": "1" + STEP_CODES[unit]}, other=m.group("per") or m.group("per2"),
-                              text=t.text[m.start():m.end()]))
+            args: dict[str, Any] = {"step": "1" + STEP_CODES[unit]}
+            if (m.group("wd") or m.group("wd2")) and unit == "day":
+                args["workdays"] = True  # "one row per ticker per trading day"
+            rules.append(Rule("step", args=args, other=m.group("per") or m.group("per2"), text=t.text[m.start():m.end()]))
+            t.take(m.start(), m.end())
+    for m in list(WORKDAYS_RX.finditer(t.low)):
+        if t.free(m.start(), m.end()):
+            rules.append(Rule("workdays", text=t.text[m.start():m.end()]))
             t.take(m.start(), m.end())
     for m in list(STEP_RX.finditer(t.low)):
         if not t.free(m.start(), m.end()):

@@ -188,7 +188,7 @@ def apply_item(col: dict[str, Any], item: Item) -> dict[str, Any]:
 # --- placing rules ---
 
 ORDER = ["item", "alias", "examples", "example", "code", "unique", "null", "percent", "dist", "window", "hours", "round", "split",
-         "share", "group_share", "formula", "percent_of", "after", "count", "step", "per", "owns", "popular",
+         "share", "group_share", "formula", "percent_of", "after", "count", "step", "workdays", "per", "owns", "popular",
          "more", "rank", "mode", "corr", "depends", "shift", "whether", "sorted", "condition", "prices"]
 
 
@@ -803,7 +803,14 @@ class Placer:
         if "start" not in time:
             time.update(start="-30d", end="today")
         time.setdefault("_given", set()).add("window")
+        if rule.args.get("workdays"):  # "per trading day": Monday to Friday
+            from workdays import weekday_series
+            weekday_series(self.table, time)
         return True
+
+    def place_workdays(self, rule: Rule, own: dict[str, Any] | None) -> bool:
+        from workdays import place_workdays
+        return place_workdays(self, rule, own)
 
     def place_sorted(self, rule: Rule, own: dict[str, Any] | None) -> bool:
         """'events in time order': each parent's rows follow one another in time."""
@@ -1053,7 +1060,10 @@ def make_recurring(placer: Placer, table: Table, col: dict[str, Any], noun: str,
     field_col = dict(col)
     field_col["name"] = "label" if col["type"] != "faker" else ("name" if col.get("method") in ("name", "first_name",
                                                                                              "last_name") else "label")
-    if col["type"] == "choice" and not given(col, "values"):  # "Campaign 1" ... "Campaign 25", one each
+    if col["type"] == "choice" and not given(col, "values") and len(col.get("values") or []) >= max(n, 2) * 3 // 2:
+        field_col.update(unique=True)  # real names enough for each thing (tickers, stores): one each
+        field_col.pop("weights", None)
+    elif col["type"] == "choice" and not given(col, "values"):  # "Campaign 1" ... "Campaign 25", one each
         field_col = {"name": "label", "type": "id", "prefix": noun.replace("_", " ").title() + " "}
     field_col.pop("entity", None)
     for k in list(field_col):
@@ -1066,6 +1076,8 @@ def make_recurring(placer: Placer, table: Table, col: dict[str, Any], noun: str,
                                                         "hidden": True, "_helper": True})
     col.clear()
     col.update(keep, type="formula", expr=f"{ref_name}.{field_col['name']}")
+    if field_col.get("type") == "choice":
+        col["_values"] = list(field_col.get("values") or [])  # what other columns may follow (a ticker's price)
     return True
 
 

@@ -108,8 +108,12 @@ def entity_list(designer: Any, sent: str, context: set[str]) -> list[dict[str, A
         body = sent[end:]
         raw = split_items(re.sub(r"\b(per|for each)\s+(\w+)\s+and\s+(\w+)", r"\1 \2 & \3", body))
         head = sent[:start].strip()
+        setting = ""
         if head and re.search(r"\bwith\b", sent[start:end], re.I):
-            raw = [head] + raw  # "Hospital wards with beds, ...": the wards are one of the things
+            if is_setting(designer, head, raw, context):
+                setting = head  # "An online shop with customers, products and orders": the dataset, not a table
+            else:
+                raw = [head] + raw  # "Hospital wards with beds, ...": the wards are one of the things
         if len(raw) < 2:
             continue
         specs = [entity_spec(designer, r, context) for r in raw]
@@ -136,8 +140,24 @@ def entity_list(designer: Any, sent: str, context: set[str]) -> list[dict[str, A
                     seen.add(spec["table"])
                     out.append(spec)
             if len(out) >= 2:
+                if setting:
+                    out[0]["setting"] = setting
                 return out
     return []
+
+
+def is_setting(designer: Any, head: str, items: list[str], context: set[str]) -> bool:
+    """'An online shop with customers, products and orders', 'a library with members, books and
+    loans': one place (a singular noun) that holds several things names the dataset; 'Hospital wards
+    with beds, patients' (plural) lists the wards as one of the things."""
+    words = re.findall(r"[A-Za-z][\w'-]*", head.split("(")[0])
+    if not words or len(words) > 5 or re.search(r"\d", head):
+        return False
+    last = words[-1].lower()
+    if singular(last) != last or last.endswith("s") and not last.endswith("ss"):
+        return False
+    things = [entity_spec(designer, it, context) for it in items[:6]]
+    return sum(1 for t in things if t) >= 2
 
 
 def entity_spec(designer: Any, raw: str, context: set[str]) -> dict[str, Any] | None:
@@ -182,6 +202,8 @@ def entity_spec(designer: Any, raw: str, context: set[str]) -> dict[str, Any] | 
     elif count and not designer_tokens(rest):  # "12 hotels": hotels, twelve of them
         rest = count.target
     rest = re.sub(r"\b(?:where|which|that|who|whose)\b.*$", "", rest, flags=re.I)
+    if re.match(r"\s*(?:the\s+)?(?:number|count|no|num|total|amount|quantity|share|percentage)\s+of\b", rest, re.I):
+        return None  # "number of parcels" is a field of the thing, not a table of parcels
     words = [w for w in designer_tokens(rest) if w not in ("a", "an", "the", "all", "some", "their", "its", "our")]
     words = [w for w in words if not w.isdigit()]
     if words and words[0] in ("daily", "weekly", "monthly", "hourly", "yearly", "annual"):
@@ -252,6 +274,8 @@ def design_dataset(designer: Any, reading: Any, ctx: Any, notes: list[str]) -> d
             "per", "owns", "count")]
         apply_rules(designer, resolver, table, own, mine, ctx, notes)
         add_relations(table.columns, ctx.domain_id)
+    follow_parent_dates(designer, specs, tables)
+    totals_from_lines(tables)
     notes.append(f"{len(specs)} tables were made ({', '.join(s['table'] for s in specs)}); "
                  f"the request's rows are {main}")
     return assemble(resolver.tables, ctx, main=main)
@@ -490,6 +514,8 @@ def wire(specs: list[dict[str, Any]], tables: dict[str, Table], links: list[dict
             existing.update(col)
         else:
             position = 1 if child.columns and child.columns[0]["type"] == "id" else 0
+            while position < len(child.columns) and child.columns[position]["type"] == "ref":
+                position += 1  # after the refs placed already: the owning row's key stays first
             child.columns.insert(position, col)
         per = link.get("per")
         if per and link["child"] not in owner and parent.data is None and (link["parent"] not in counts or link.get("said")):
@@ -516,6 +542,100 @@ def wire(specs: list[dict[str, Any]], tables: dict[str, Table], links: list[dict
     for name, n in counts.items():
         if tables[name].per is not None:
             notes.append(f"{n} {name} were asked for, but {name} are made per their parent")
+
+
+RELATIVE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def follow_parent_dates(designer: Any, specs: list[dict[str, Any]], tables: dict[str, Table]) -> None:
+    """An event of a thing happens after the thing began: an order after its customer signed up,
+    a ticket after its account was created. The event's date is drawn between the later of the
+    parent's start and its own window's start, and today (read through the ref)."""
+    starts = set(designer.vocab.data.get("life_starts") or [])
+    for spec in specs:
+        table = tables[spec["table"]]
+        if table.data is not None or not (spec["entity"] or {}).get("event"):
+            continue
+        when = next((c for c in table.columns if c["type"] in ("date", "datetime")), None)
+        if when is None or str(when.get("end", "today")) != "today" or any(
+                when.get(k) for k in ("after", "step", "hours", "weekdays", "depends_on", "null_if")) or \
+                (when.get("_given") or set()) & {"range", "window"}:
+            continue
+        refs = [c for c in table.columns if c["type"] == "ref"]
+        if table.per:
+            refs.sort(key=lambda c: c.get("table") != table.per["table"])
+        for ref in refs:
+            parent = tables.get(ref.get("table", ""))
+            if parent is None or parent.data is not None:
+                continue
+            began = next((c for c in parent.columns if c["type"] in ("date", "datetime") and c.get("_concept") in starts
+                          and str(c.get("end", "today")) == "today" and not c.get("null_rate")), None)
+            if began is None:
+                continue
+            m = re.fullmatch(r"-(\d+)([dwmy])", str(when.get("start", "")))
+            lower = f"{ref['name']}.{began['name']}"
+            if m:
+                lower = f"max({lower}, today() - {int(m.group(1)) * RELATIVE_DAYS[m.group(2)]})"
+            spread = "uniform(0, 1)" if when["type"] == "datetime" else "floor(uniform(0, 1)"
+            expr = f"{lower} + {spread} * (today() - {lower})" + ("" if when["type"] == "datetime" else ")")
+            keep = {k: when[k] for k in ("name", "description", "_given", "_words", "_concept") if k in when}
+            when.clear()
+            when.update(keep, type="formula", expr=expr)
+            break
+
+
+TOTAL_NAME = re.compile(r"^(?:order_|invoice_|basket_|bill_|grand_)?(?:total|total_amount|total_price|amount|value|"
+                        r"order_value|total_value|subtotal)$")
+LINE_NAME = re.compile(r"(?:^|_)(?:line_total|total|amount|subtotal|line_amount|line_value)$")
+
+
+def totals_from_lines(tables: dict[str, Table]) -> None:
+    """A parent's total is on the scale of its lines: an order of 1-5 items of products at their
+    prices totals about items x quantity x price (a total cannot sum rows made after it, so its
+    scale follows theirs)."""
+    for child in tables.values():
+        if not child.per or child.data is not None:
+            continue
+        parent = tables.get(child.per["table"])
+        line = next((c for c in child.columns if c["type"] == "formula" and LINE_NAME.search(c["name"])
+                     and "*" in c.get("expr", "")), None)
+        if parent is None or parent.data is not None or line is None:
+            continue
+        total = next((c for c in parent.columns if c["type"] in ("float", "int") and TOTAL_NAME.match(c["name"])
+                      and not (c.get("_given") or set()) & {"range", "dist"}), None)
+        factors = [mean_of(tables, child, name) for name in re.findall(r"[A-Za-z_][\w.]*", line["expr"])
+                   if name not in ("round", "min", "max") and not name.isdigit()]
+        factors = [f for f in factors if f is not None]
+        if total is None or len(factors) < 2:
+            continue
+        each = 1.0
+        for f in factors:
+            each *= f
+        mean = each * float(child.per.get("mean") or (child.per["min"] + child.per["max"]) / 2)
+        if mean <= 0:
+            continue
+        total.update(distribution="lognormal", mean=round(mean, 2), std=round(mean * 0.8, 2),
+                     min=round(min(float(total.get("min", 1)), mean / 20), 2), max=round(max(float(total.get("max", 0)),
+                                                                                       mean * 12), 2))
+
+
+def mean_of(tables: dict[str, Table], table: Table, name: str) -> float | None:
+    """The typical value of a number column, or of a field read through a ref from a data table."""
+    col = table.col(name)
+    if col is None:
+        return None
+    if col["type"] in ("int", "float"):
+        if col.get("mean") is not None:
+            return float(col["mean"])
+        return (float(col.get("min", 0)) + float(col.get("max", 0))) / 2
+    if col["type"] == "formula" and re.fullmatch(r"[a-z_]\w*\.[a-z_]\w*", col.get("expr", "")):
+        ref_name, field = col["expr"].split(".")
+        ref = table.col(ref_name)
+        source = tables.get((ref or {}).get("table", ""))
+        if source is not None and source.data:
+            values = [r.get(field) for r in source.data if isinstance(r.get(field), (int, float))]
+            return sum(values) / len(values) if values else None
+    return None
 
 
 def parent_key_name(table: Table) -> str:

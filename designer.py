@@ -46,7 +46,7 @@ from schema import Schema, load_schema, snake
 HERE = Path(__file__).resolve().parent
 VOCAB_PATH = HERE / "vocab.json"
 OWN_FILES = ("designer.py", "phrases.py", "clauses.py", "limits.py", "constraints.py", "dependence.py", "assembly.py",
-             "relations.py", "bounds.py", "datasets.py", "edits.py", "vocab.json", "records.json")
+             "relations.py", "bounds.py", "datasets.py", "edits.py", "workdays.py", "vocab.json", "records.json")
 MAX_DRAFT_COLUMNS = 10_000      # the designer's own limit; the service's MAX_COLUMNS applies after
 MAX_DESCRIPTION_ECHO = 120      # a column's description quotes at most this much of the phrase
 
@@ -224,7 +224,12 @@ class Vocabulary:
                     scores[i] = scores.get(i, 0) + len(needle) ** 2 * weight
         if not scores:
             return None
-        best = max(scores, key=lambda i: (scores[i], -i))
+        head = subject[-1:]
+
+        def names_subject(i: int) -> bool:  # "Customers": of two domains it names, the one whose table they are
+            table = str(self.domains[i][2].get("table") or "")
+            return bool(head) and tokens(table.replace("_", " "))[-1:] == head
+        best = max(scores, key=lambda i: (scores[i], names_subject(i), -i))
         return self.domains[best][2]
 
     def unit(self, words: list[str], concept_id: str) -> dict[str, Any]:
@@ -663,6 +668,16 @@ class OfflineDesigner:
                      and (d.type == "bool" or d.column.get("method") in TEXT_METHODS
                           or not set(tokens(d.column["description"])) <= signals)]
             drafts = template + named + [d for d in drafts if d.name not in known and d.concept not in known]
+        elif strong < 2 and (thing := self.named_thing(reading.subject)) is not None:
+            assumptions.append(f"few fields were named: the usual fields of {thing['table'].replace('_', ' ')} "
+                               "were assumed")
+            sub = copy.copy(ctx)
+            sub.entity = self.subject_noun(reading.subject)
+            template = [d for d in (self.column(read_item(p), sub, from_template=True, role_hint=sub.entity)
+                                    for p in thing.get("fields", [])) if d]
+            known = {t.concept for t in template} | {t.name for t in template}
+            drafts = template + [d for d in drafts if d.name not in known and d.concept not in known]
+            domain = {"id": "", "table": thing["table"]}
         elif strong < 2:
             found = self.columns_named_in(ctx.text, ctx)
             if len(found) + strong < 2:
@@ -679,9 +694,36 @@ class OfflineDesigner:
         own = [(rule, d.column) for d in drafts if d.item for rule in d.item.rules]
         resolver = Resolver(self, tables, ctx)
         money_scale(self, table.columns, ctx)
-        apply_rules(self, resolver, table, own, reading.rules, ctx, assumptions)
+        rules = reading.rules + self.domain_says(ctx.domain, reading.rules, columns, assumptions)
+        apply_rules(self, resolver, table, own, rules, ctx, assumptions)
         add_relations(table.columns, ctx.domain_id)
         return assemble(resolver.tables, ctx, main=table.name)
+
+    def domain_says(self, domain: dict[str, Any] | None, said: list[Rule], columns: list[dict[str, Any]],
+                    assumptions: list[str]) -> list[Rule]:
+        """What is true of a domain unless the description says otherwise ('says' in vocab.json:
+        stock prices are one row per ticker per trading day), for the columns the table has."""
+        out: list[Rule] = []
+        for sentence in (domain or {}).get("says", []):
+            rules, _ = read_rules(sentence)
+            for rule in rules:
+                if any(r.kind == rule.kind or {r.kind, rule.kind} <= {"step", "sorted", "workdays"} for r in said):
+                    continue  # the user's own words on it win
+                thing = singular(rule.other.split()[-1].lower()) if rule.other else ""
+                if thing and not any(thing in c["name"].split("_") for c in columns):
+                    continue
+                out.append(rule)
+                assumptions.append(f"{domain.get('table', domain['id']).replace('_', ' ')}: {sentence} was assumed")
+        return out
+
+    def named_thing(self, subject: str) -> dict[str, Any] | None:
+        """A description that only names a kind of thing ('products', 'hotel rooms'): that entity."""
+        words = [w for w in tokens(subject) if w not in GENERIC_DATA_WORDS and not w.isdigit()]
+        if not words or len(words) > 3:
+            return None
+        found = self.vocab.entity_candidates(words)
+        whole = [e for needle, e in found if len(needle) >= len(words) - 1]
+        return whole[0] if whole and whole[0].get("fields") else None
 
     def template(self, domain: dict[str, Any], ctx: Context) -> list[Draft]:
         return [d for d in (self.column(read_item(p), ctx, from_template=True) for p in domain.get("fields", [])) if d]

@@ -127,7 +127,21 @@ def normalize(text: str) -> str:
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
     text = re.sub(r"(?<=\d)\s+(?=(?:k|K)\b)", "", text)
+    text = RANGE_IN_WORDS.sub(words_range, text)
     return " ".join(text.split())
+
+
+SMALL_NUMBERS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                            "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_SMALL = "|".join(SMALL_NUMBERS)
+# "one to five items", "between two and eight", "three-to-six": a range written in words is a range
+def words_range(m: re.Match) -> str:
+    a, b = SMALL_NUMBERS[m.group("a").lower()], SMALL_NUMBERS[m.group("b").lower()]
+    return f"{m.group('pre') or ''}{a}{m.group('mid')}{b}" if a < b else m.group(0)  # not "twenty-one", "one-to-one"
+
+
+RANGE_IN_WORDS = re.compile(rf"(?P<pre>\bbetween\s+)?\b(?P<a>{_SMALL})(?P<mid>\s*(?:-|to|-to-)\s*|(?(pre)\s+and\s+|\s+to\s+))"
+                            rf"(?P<b>{_SMALL})\b", re.I)
 
 
 def number(text: str) -> float:

@@ -481,7 +481,8 @@ def records_agree(columns: Columns, domain_id: str | None) -> None:
     for table in knowledge().get("records", {}).values():
         fields = table["fields"]
         key_field = next(iter(fields))
-        for key_col in [c for c in columns if c["type"] in ("choice", "faker", "pattern") and matches_field(c, fields[key_field])]:
+        for key_col in [c for c in columns if (c["type"] in ("choice", "faker", "pattern") or c.get("_values"))
+                        and matches_field(c, fields[key_field])]:
             prefix = name_prefix(key_col["name"], fields[key_field])
             others = [(f, c) for f in list(fields)[1:] for c in columns
                       if c is not key_col and matches_field(c, fields[f]) and name_prefix(c["name"], fields[f]) == prefix
@@ -489,7 +490,11 @@ def records_agree(columns: Columns, domain_id: str | None) -> None:
             if not others:
                 continue  # nothing to agree with: a title alone is not a book
             rows = table["rows"][:MAX_RECORD_CASES]
-            mapping = record_values(key_col, rows, key_field)
+            if key_col.get("_values"):  # a label read through a ref from its hidden table: its values
+                mapping = record_values({"type": "choice", "values": key_col["_values"], "_given": {"values"}}, rows,
+                                        key_field)
+            else:
+                mapping = record_values(key_col, rows, key_field)
             if mapping is None:
                 continue
             spread = float(table.get("spread", 0.15))

@@ -947,6 +947,76 @@ def test_dataset_from_a_list_of_things_with_per_ranges():
         assert prices[product] == unit_price
 
 
+def test_a_place_holding_several_things_names_the_dataset_and_its_items_are_a_table():
+    text = "An online shop with customers, products and orders, where each order has one to five order items"
+    schema = designed(text).schema
+    assert {t.name for t in schema.tables} == {"customers", "products", "orders", "order_items"}
+    data = all_tables(text, n=2000)
+    per_order: dict = {}
+    for order in data["order_items"]["order_id"]:
+        per_order[order] = per_order.get(order, 0) + 1
+    assert set(per_order.values()) <= {1, 2, 3, 4, 5} and len(set(per_order.values())) >= 4
+    items = data["order_items"]
+    prices = dict(zip(data["products"]["product_id"], data["products"]["price"]))
+    assert all(prices[p] == u for p, u in zip(items["product_id"], items["unit_price"]))
+    assert all(abs(t - round(q * u, 2)) < 1e-6 for q, u, t in zip(items["quantity"], items["unit_price"], items["line_total"]))
+    assert "product_id" not in data["orders"]
+    signup = dict(zip(data["customers"]["customer_id"], data["customers"]["signup_date"]))
+    orders = data["orders"]
+    assert all(d >= signup[c] for c, d in zip(orders["customer_id"], orders["order_date"]))
+    assert max(orders["order_date"]) <= date.today()
+    line_sums: dict = {}
+    for order, total in zip(items["order_id"], items["line_total"]):
+        line_sums[order] = line_sums.get(order, 0) + total
+    ratio = np.median(orders["total_amount"]) / np.median(list(line_sums.values()))
+    assert 0.5 <= ratio <= 2, ratio
+    # a plural head is one of the things: "Hospital wards with beds, patients and admissions"
+    assert "hospital_wards" in {t.name for t in designed("Hospital wards with beds, patients and admissions").schema.tables}
+
+
+def test_events_of_a_thing_follow_its_start():
+    data = all_tables("Users and their comments", n=2000)
+    signup = dict(zip(data["users"]["user_id"], data["users"]["signup_date"]))
+    comments = data["comments"]
+    assert all(t.date() >= signup[u] for u, t in zip(comments["user_id"], comments["created_at"]))
+    assert len({t.date() for t in comments["created_at"]}) > 300
+
+
+@pytest.mark.parametrize("description, table, wanted", [
+    ("Customers", "customers", {"customer_id", "email", "signup_date", "city"}),
+    ("products", "products", {"product_id", "product_name", "category", "price"}),
+    ("employees", "employees", {"employee_id", "salary", "hire_date"}),
+    ("patients", "patients", {"patient_id", "date_of_birth"}),
+])
+def test_a_terse_plural_is_a_table_of_that_thing(description, table, wanted):
+    schema = designed(description).schema
+    assert schema.main_table().name == table
+    assert wanted <= {c.name for c in schema.main_table().columns}
+
+
+def test_stock_prices_are_a_weekday_series_per_ticker():
+    data = main_table("Stock prices with ticker, date, open, high, low, close and volume", n=3000)
+    pairs = list(zip(data["ticker"], data["date"]))
+    assert len(set(pairs)) == len(pairs)
+    assert all(d.weekday() < 5 for d in data["date"])
+    assert all(lo <= o <= hi and lo <= c <= hi for o, hi, lo, c in zip(data["open"], data["high"], data["low"], data["close"]))
+    by_ticker: dict = {}
+    for t, d in pairs:
+        by_ticker.setdefault(t, []).append(d)
+    for days in by_ticker.values():  # consecutive trading days: Friday to Monday, else the next day
+        assert all((b - a).days in (1, 3) for a, b in zip(days, days[1:]))
+    assert len(by_ticker) >= 10
+    levels = {t: np.mean([o for tt, o in zip(data["ticker"], data["open"]) if tt == t]) for t in by_ticker}
+    assert max(levels.values()) > 3 * min(levels.values())  # each ticker at its own price level
+
+
+def test_working_days_in_words():
+    data = main_table("Deliveries with delivery date, driver name and number of parcels, only on weekdays")
+    assert all(d.weekday() < 5 for d in data["delivery_date"])
+    data = main_table("Store sales with store, date and revenue, one row per store per business day", n=600)
+    assert all(d.weekday() < 5 for d in data["date"])
+
+
 def test_dataset_from_their_and_counts():
     data = all_tables("customers and their orders")
     assert set(data["orders"]["customer_id"]) <= set(data["customers"]["customer_id"])
