@@ -349,14 +349,15 @@ def test_sequences_and_numbers_leave_no_cell_empty_at_many_rows():
                           "half": np.arange(n) * 0.5, "total": np.cumsum(rng.integers(1, 5, n)),
                           "price": [f"${v:.2f}" for v in rng.lognormal(3, 1, n)],
                           "late": pd.date_range("2100-03-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-                          "early": pd.date_range("1900-01-01 00:00", periods=n, freq="h").strftime("%Y-%m-%d %H:%M:%S")})
+                          "early": pd.date_range("1900-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M:%S")})
     fitted = fit.fit_sample(csv_bytes(frame), "runs.csv")
-    assert {n: column(fitted, n)["type"] for n in ("seq", "code", "big")} == {"seq": "id", "code": "id", "big": "id"}
+    assert {c: column(fitted, c)["type"] for c in ("seq", "code", "big")} == {"seq": "id", "code": "id", "big": "id"}
     synth = made(fitted, 100_000)
     assert list(synth.columns) == list(frame.columns)
     assert synth.isna().sum().sum() == 0
     assert synth["seq"].is_unique and synth["code"].is_unique and synth["seq"].min() == n + 1
     assert pd.to_datetime(synth["late"]).max() == pd.Timestamp("2100-12-25")
+    assert pd.to_datetime(synth["early"]).min() == pd.Timestamp("1900-01-01")
 
 
 def test_unique_identifiers_stay_unique():
