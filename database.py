@@ -5,12 +5,19 @@ database's tables read as DDL (--from-db).
     write_into("sqlite:///dev.db", schema, batches)           # {"customers": 1000, "orders": 2013}
     ddl_from_db("postgresql://me@localhost/shop")             # "CREATE TABLE customers (...);..."
 
-A table's SQL comes from its schema: each column's `sql_type` when it has one (as the DDL it was
-read from said), else a type for its column type; PRIMARY KEY on the table's key, FOREIGN KEY on
-its refs (to tables written too), NOT NULL where a column can never be empty, UNIQUE, and the
-CHECKs the schema itself guarantees (a choice's values, a number's bounds, a date after another).
-CREATE TABLE is rendered by SQLAlchemy's compiler for the dialect; literals are escaped here for
-each dialect (text cells can never leave their literal); everything runs in one transaction.
+A table made from CREATE TABLE statements (ddl.py) is created as they wrote it: ddl.py leaves
+here, per table, how its DDL reads in each dialect (remember_source: the user's types, NOT NULL,
+DEFAULTs, SERIAL / identity / AUTO_INCREMENT / AUTOINCREMENT, keys, foreign keys and CHECKs with
+their names), found again by the table's columns, so a schema changed since, or one from a
+description, is never mistaken for it. Any other table's SQL comes from its schema: each column's
+`sql_type` when it has one, else a type for its column type; PRIMARY KEY on the table's key,
+FOREIGN KEY on its refs (to tables written too), NOT NULL where a column can never be empty,
+UNIQUE, and the CHECKs the schema itself guarantees (a choice's values, a number's bounds, a date
+after another). CREATE TABLE is rendered by SQLAlchemy's compiler for the dialect (a foreign key to
+a table made later, in a circle, by ALTER TABLE after it); literals are escaped here for each
+dialect (text cells can never leave their literal); everything runs in one transaction. In
+PostgreSQL, after the rows, each sequence behind a numbered column is moved past the largest value
+written (setval), so rows the database numbers itself later do not collide.
 
 Types are read through one small table (parse_type, render_type) that sqlread.py shares, so a type read
 in one dialect is written in another: SERIAL becomes INTEGER, DATETIME becomes TIMESTAMP, TEXT a
@@ -19,10 +26,14 @@ VARCHAR(255) where MySQL needs a length.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
+import threading
 import warnings
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
@@ -33,7 +44,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import AddConstraint, CreateTable
 from sqlalchemy.types import UserDefinedType
 
 from cells import fixed_decimals
@@ -201,6 +212,74 @@ def render_type(t: SqlType, dialect: str, indexed: bool = False) -> str:
     return "TEXT"
 
 
+# --- a table as the DDL it was read from said ---
+
+@dataclass
+class SourceColumn:
+    """A column as written: its type in the dialect (with SERIAL, an identity or AUTO_INCREMENT)."""
+
+    name: str
+    type: str
+    not_null: bool = False
+    default: str | None = None
+    computed: str | None = None     # a generated column's expression: the database fills it
+
+
+@dataclass
+class SourceKey:
+    """PRIMARY KEY, UNIQUE, FOREIGN KEY or CHECK, with the name it was given."""
+
+    kind: str                       # primary, unique, foreign, check
+    columns: list[str]
+    name: str | None = None
+    text: str = ""                  # a CHECK's condition
+    table: str = ""                 # a FOREIGN KEY's table and columns
+    targets: list[str] | None = None
+    ondelete: str | None = None
+    onupdate: str | None = None
+
+
+@dataclass
+class SourceTable:
+    columns: list[SourceColumn]
+    keys: list[SourceKey]
+    auto: list[str]                 # columns a sequence or counter numbers
+    always: bool = False            # GENERATED ALWAYS AS IDENTITY: explicit values need OVERRIDING SYSTEM VALUE
+
+
+SOURCES: OrderedDict[str, Callable[[str], SourceTable]] = OrderedDict()
+SOURCES_KEPT = 512
+SOURCES_LOCK = threading.Lock()
+
+
+def table_print(table: Table) -> str:
+    """What identifies a table's columns: the same DDL gives the same, any edit another."""
+    columns = [c.model_dump(mode="json", exclude_none=True) for c in table.columns]
+    text = json.dumps([table.name, columns], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def remember_source(table: Table, render: Callable[[str], SourceTable]) -> None:
+    """Keep how the DDL wrote a table, for the CREATE TABLE of its rows (ddl.py calls this); a
+    table from a description has none and gets a CREATE TABLE from its columns."""
+    key = table_print(table)
+    with SOURCES_LOCK:
+        SOURCES[key] = render
+        SOURCES.move_to_end(key)
+        while len(SOURCES) > SOURCES_KEPT:
+            SOURCES.popitem(last=False)
+
+
+def source_of(table: Table, dialect: str) -> SourceTable | None:
+    with SOURCES_LOCK:
+        render = SOURCES.get(table_print(table))
+    if render is None:
+        return None
+    found = render(dialect)
+    names = {c.name for c in found.columns}
+    return found if all(c.name in names for c in table.visible()) else None
+
+
 class RawType(UserDefinedType):  # type: ignore[type-arg]
     """A column type written as given: the text render_type() chose for the dialect."""
 
@@ -308,7 +387,8 @@ class TablePlan:
     """One table's SQL: columns with their types, keys, foreign keys and checks, for a dialect."""
 
     def __init__(self, schema: Schema, table: Table, dialect: str, written: set[str]):
-        self.schema, self.table, self.dialect = schema, table, dialect
+        self.schema, self.table, self.dialect, self.written = schema, table, dialect, written
+        self.source = source_of(table, dialect)
         self.columns = [self.plan_column(c) for c in table.visible()]
         self.key = table.key if table.key in {c.name for c in self.columns} else None
         self.primary: list[str] = [self.key] if self.key else self.pair_key()
@@ -408,7 +488,12 @@ class TablePlan:
                 out.append(f"{q} {'>' if strict else '>='} {self.quote(col.after)}")
         return out
 
-    def sa_table(self, metadata: sa.MetaData) -> sa.Table:
+    def sa_table(self, metadata: sa.MetaData, later: frozenset[str] | set[str] = frozenset()) -> sa.Table:
+        """The table for CREATE TABLE: as its DDL wrote it when it came from one, else from its
+        columns. A foreign key to a table in `later` (made after this one) is added by ALTER TABLE
+        (see deferred()), except in SQLite, which checks foreign keys only when rows are written."""
+        if self.source is not None:
+            return self.source_table(metadata, later)
         columns = [sa.Column(c.name, RawType(render_type(c.type, self.dialect, c.unique or c.name in self.primary)),
                              nullable=not (c.not_null or c.name in self.primary), autoincrement=False)
                    for c in self.columns]
@@ -423,6 +508,51 @@ class TablePlan:
         for text in self.checks():
             constraints.append(sa.CheckConstraint(sa.text(text)))
         return sa.Table(self.table.name, metadata, *columns, *constraints)
+
+    def source_table(self, metadata: sa.MetaData, later: frozenset[str] | set[str]) -> sa.Table:
+        src = self.source
+        assert src is not None
+        columns = []
+        for c in src.columns:
+            computed = [sa.Computed(sa.text(c.computed), persisted=True)] if c.computed else []
+            columns.append(sa.Column(c.name, RawType(c.type), *computed, nullable=not c.not_null, autoincrement=False,
+                                     server_default=sa.text(c.default) if c.default else None))
+        constraints: list[Any] = []
+        written = {n.lower(): n for n in self.written}
+        for k in src.keys:
+            if k.kind == "primary":
+                constraints.append(sa.PrimaryKeyConstraint(*k.columns, name=k.name))
+            elif k.kind == "unique":
+                constraints.append(sa.UniqueConstraint(*k.columns, name=k.name))
+            elif k.kind == "check":
+                constraints.append(sa.CheckConstraint(sa.text(k.text), name=k.name))
+            elif k.kind == "foreign" and k.table.lower() in written and k.targets:
+                target = written[k.table.lower()]
+                alter = target in later and self.dialect != "sqlite"
+                name = k.name or (f"{self.table.name}_{'_'.join(k.columns)}_fkey"[:63] if alter else None)
+                constraints.append(sa.ForeignKeyConstraint(k.columns, [f"{target}.{t}" for t in k.targets], name=name,
+                                                           ondelete=k.ondelete, onupdate=k.onupdate, use_alter=alter))
+        return sa.Table(self.table.name, metadata, *columns, *constraints)
+
+    def insert_head(self) -> str:
+        names = ", ".join(self.quote(c.name) for c in self.columns)
+        always = self.source is not None and self.source.always and self.dialect == "postgres"
+        overriding = " OVERRIDING SYSTEM VALUE" if always else ""
+        return f"INSERT INTO {self.quote(self.table.name)} ({names}){overriding} VALUES"
+
+    def sequences(self) -> list[str]:
+        """PostgreSQL: each sequence behind the table's numbered columns moved past the largest
+        value written, so the next row the database numbers itself does not collide. A column
+        without a sequence makes pg_get_serial_sequence NULL, and setval of NULL does nothing."""
+        if self.dialect != "postgres":
+            return []
+        names = list(self.source.auto) if self.source else []
+        key = next((c for c in self.columns if c.name == self.key), None)
+        if key is not None and key.name not in names and key.type.family == "int":
+            names.append(key.name)
+        table = self.quote(self.table.name)
+        return [f"SELECT setval(pg_get_serial_sequence({quote_one(table, 'postgres')}, {quote_one(name, 'postgres')}), "
+                f"MAX({self.quote(name)})) FROM {table} HAVING MAX({self.quote(name)}) >= 1;" for name in names]
 
     # -- cells --
 
@@ -591,6 +721,33 @@ def reads_never_null(schema: Schema, table: Table, name: str, depth: int) -> boo
     return target is not None and never_null(schema, here, target, depth + 1)
 
 
+def create_statements(plans: dict[str, TablePlan], order: list[str], metadata: sa.MetaData,
+                      sa_dialect_: sa.engine.Dialect, if_not_exists: bool
+                      ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    """Each table's CREATE TABLE, and the foreign keys added after every table exists (to a table
+    made later: a circle of tables), as SQL text of the dialect."""
+    tables: dict[str, sa.Table] = {}
+    for i, name in enumerate(order):
+        tables[name] = plans[name].sa_table(metadata, set(order[i + 1:]))
+    creates: dict[str, str] = {}
+    alters: dict[str, list[str]] = {}
+    for name in order:
+        table = tables[name]
+        inline = [fk for fk in table.foreign_key_constraints if not fk.use_alter]
+        creates[name] = str(CreateTable(table, if_not_exists=if_not_exists, include_foreign_key_constraints=inline)
+                            .compile(dialect=sa_dialect_)).strip()
+        alters[name] = [(str(AddConstraint(fk).compile(dialect=sa_dialect_)).strip(), str(fk.name))
+                        for fk in table.foreign_key_constraints if fk.use_alter]
+    return creates, alters
+
+
+def guarded(alter: str, table: str, name: str, plan: TablePlan) -> str:
+    """PostgreSQL: the ALTER TABLE only when the constraint is not there yet, so the script runs
+    again over tables it made."""
+    return (f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = {quote_one(name, 'postgres')} "
+            f"AND conrelid = {quote_one(plan.quote(table), 'postgres')}::regclass) THEN {alter}; END IF; END $$;")
+
+
 # --- the `sql` format ---
 
 class SqlContainer(Container):
@@ -617,10 +774,11 @@ class SqlContainer(Container):
             lines.append("PRAGMA foreign_keys = ON;\nBEGIN;\n")
         else:
             lines.append("SET NAMES utf8mb4;\n")
-        metadata = sa.MetaData()
+        creates, alters = create_statements(self.plans, self.order, sa.MetaData(), self.sa, True)
+        lines += [creates[name] + ";\n" for name in self.order]
         for name in self.order:
-            table = self.plans[name].sa_table(metadata)
-            lines.append(str(CreateTable(table, if_not_exists=True).compile(dialect=self.sa)).strip() + ";\n")
+            for alter, fk in alters[name]:
+                lines.append((guarded(alter, name, fk, self.plans[name]) if d == "postgres" else alter + ";") + "\n")
         if d == "mysql":
             lines.append("START TRANSACTION;\n")   # MySQL commits CREATE TABLE at once: the rows are one transaction
         return "\n".join(lines).encode("utf-8") + b"\n"
@@ -629,7 +787,7 @@ class SqlContainer(Container):
         plan = self.plans[table]
         if batch.num_rows == 0:
             return b""
-        head = f"INSERT INTO {plan.quote(table)} ({', '.join(plan.quote(c.name) for c in plan.columns)}) VALUES\n"
+        head = plan.insert_head() + "\n"
         rows = plan.literals(batch)
         out = []
         for i in range(0, len(rows), ROWS_PER_INSERT):
@@ -637,7 +795,8 @@ class SqlContainer(Container):
         return "".join(out).encode("utf-8")
 
     def finish(self) -> bytes:
-        return b"COMMIT;\n"
+        sequences = [line + "\n" for name in self.order for line in self.plans[name].sequences()]
+        return ("".join(sequences) + "COMMIT;\n").encode("utf-8")
 
 
 # --- databases ---
@@ -717,22 +876,29 @@ def write_into(url: str, schema: Schema, batches: Iterator[tuple[str, pa.Table]]
         with engine.connect() as conn, conn.begin():
             inspector = sa.inspect(conn)
             existing = {name.lower(): name for name in inspector.get_table_names()}
-            metadata = sa.MetaData()
-            sa_tables = {name: plans[name].sa_table(metadata) for name in order}
+            creates, alters = create_statements(plans, order, sa.MetaData(), engine.dialect, False)
             for name in order:
                 found = existing.get(name.lower())
                 if found is not None:
                     refuse_other_columns(inspector, found, plans[name], shown)
-            for name in order:
-                if name.lower() not in existing:
-                    current = name
-                    sa_tables[name].create(conn)
+            made = [name for name in order if name.lower() not in existing]
+            for name in made:
+                current = name
+                conn.exec_driver_sql(creates[name])
+            for name in made:
+                current = name
+                for alter, _ in alters[name]:
+                    conn.exec_driver_sql(alter)
             cursor = conn.connection.driver_connection.cursor()   # in the transaction begun above
             try:
                 for name, batch in batches:
                     current = name
                     plans[name].insert(cursor, batch, engine.dialect.paramstyle)
                     counts[name] = counts.get(name, 0) + batch.num_rows
+                for name in order:
+                    current = name
+                    for statement in plans[name].sequences():
+                        cursor.execute(statement)
             finally:
                 cursor.close()
     except (SQLAlchemyError, engine.dialect.dbapi.Error) as err:
@@ -777,6 +943,11 @@ def ddl_from_db(url: str) -> str:
         for table in tables:
             keep_unique(engine, table, dialect)
             for col in table.columns:
+                if col.identity is not None:   # only what differs from the defaults, in the order sqlglot reads
+                    ident = col.identity
+                    col.identity = sa.Identity(always=bool(ident.always), start=None if ident.start in (None, 1)
+                                               else ident.start, increment=None if ident.increment in (None, 1)
+                                               else ident.increment)
                 if isinstance(col.type, sa.Enum) and col.type.enums:
                     values = list(col.type.enums)
                     col.type = sa.String(max(len(v) for v in values))

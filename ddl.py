@@ -19,7 +19,8 @@ dataset:
 - a constraint that no rows could meet, or one this module cannot keep in every row, is a
   SchemaError naming the table, the column and the constraint.
 
-The schema dict returned is checked by load_schema() before it leaves. It does not parse SQL
+The schema dict returned is checked by load_schema() before it leaves; each of its tables is left
+with database.py as the DDL wrote it (Written), so the rows' CREATE TABLE is the user's own. It does not parse SQL
 (sqlread.py), shape one column (ddlcolumns.py), make rows or write SQL (database.py does that).
 """
 
@@ -33,12 +34,13 @@ from typing import Any
 from sqlglot import exp
 
 from columns import MAX_NAME_CHARS
+from database import SourceTable, remember_source
 from ddlcolumns import ENTITY_ROWS, NUMBER_FAMILIES, Pair, Role, Rules, TableBuilder, number_step, suggest
 from errors import SchemaError, clip
 from schema import load_schema
 from sqlread import (COMPARE, FLIP, MAX_COLUMNS_PER_TABLE, Reader, SqlColumn, SqlTable, as_date, bare,
                      column_and_offset, conjuncts, constant, disjuncts, fail, ident, is_length, parse_sql,
-                     sql_text, unparen)
+                     source_table, sql_text, unparen)
 
 __all__ = ["Builder", "schema_from_ddl", "suggest"]   # suggest: the designer's reading of a column name
 
@@ -268,9 +270,12 @@ class Builder:
         name = re.sub(r"[^A-Za-z0-9_]+", "_", main)[:MAX_NAME_CHARS] or "dataset"
         schema = {"name": name, "locale": "en_US", "tables": out_tables, "main": main}
         try:
-            load_schema(schema, MAX_COLUMNS_PER_TABLE)
+            loaded = load_schema(schema, MAX_COLUMNS_PER_TABLE)
         except SchemaError as err:
             raise fail(f"the tables could not be turned into a dataset: {err}") from None
+        primaries = {t.name.lower(): t.primary for t in self.tables}
+        for table in self.tables:
+            remember_source(loaded.table(table.name), Written(table, self.dialect, primaries))
         return schema
 
     def read_checks(self, table: SqlTable) -> tuple[dict[str, Rules], list[Pair]]:
@@ -313,7 +318,8 @@ class Builder:
                 raise self.cannot(table, None, text)
             col = next(c for c in cols if c is not None)
             rule = rules[col.name]
-            rule.texts.append(text)
+            if text not in rule.texts:    # each part of one CHECK (a > 10 AND a < 5) names it once
+                rule.texts.append(text)
             self.read_one(table, col, node, text, rule)
             return
         names = {table.col(ident(c, self.dialect)).name for o in options for c in o.find_all(exp.Column)}  # type: ignore[union-attr]
@@ -321,7 +327,8 @@ class Builder:
             col = table.col(names.pop())
             assert col is not None
             rule = rules[col.name]
-            rule.texts.append(text)
+            if text not in rule.texts:
+                rule.texts.append(text)
             values: list[Any] = []
             for o in options:
                 values += self.listed(table, col, unparen(o), text)
@@ -557,6 +564,24 @@ class Builder:
                    "not the table's parent and a pick from another table; make the first of them the table's "
                    "first foreign key")
 
+
+
+class Written:
+    """How the DDL wrote one table, in any dialect asked for (database.py's CREATE TABLE uses it
+    for the rows of this table, found again by the table's columns)."""
+
+    def __init__(self, table: SqlTable, dialect: str, primaries: dict[str, list[str]]):
+        self.table, self.dialect, self.primaries = table, dialect, primaries
+        self.made: dict[str, SourceTable] = {}
+
+    def __call__(self, target: str) -> SourceTable:
+        if target not in self.made:
+            found = source_table(self.table, self.dialect, target)
+            for key in found.keys:
+                if key.kind == "foreign" and not key.targets:   # REFERENCES t: its primary key
+                    key.targets = list(self.primaries.get(key.table.lower()) or [])
+            self.made[target] = found
+        return self.made[target]
 
 
 def schema_from_ddl(ddl: str, description: str | None = None, dialect: str | None = None) -> dict[str, Any]:

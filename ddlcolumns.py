@@ -375,8 +375,9 @@ class TableBuilder:
             spec.pop("unique", None)
             spec["step"] = "1d" if family == "date" else "1h"
             spec["per"] = self.role.owner
-        elif col.name in self.role.numbered:
-            spec = {"type": "id"}
+        elif col.name in self.role.numbered or (col.auto and family == "int" and rule.lo is None
+                                                 and rule.hi is None and not rule.values and not rule.exclude):
+            spec = {"type": "id"}     # numbered, as its sequence would (the script then moves the sequence on)
         elif values is not None:
             spec = self.choice(col, rule, values, guess)
         elif family == "bool":

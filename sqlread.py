@@ -11,6 +11,10 @@ type is read through database.py's table of types (parse_type), so a type read h
 back the same. The helpers at the end take a CHECK's expression apart: AND and OR, a constant
 (a number, text, a date, CURRENT_DATE), a column with or without an offset (`end - 30`).
 
+source_table() writes a table back as its DDL said, for the CREATE TABLE of its rows (database.py):
+as written in the same dialect, transpiled to another (types through render_type, CHECKs and
+constant DEFAULTs with sqlglot, auto-increment in that dialect's own words).
+
 Text that is not SQL, a key that names a missing column or table, two primary keys, or more tables
 than a dataset holds is a SchemaError on the field `ddl`. This module does not say what the records
 mean for rows: which table is made per which, what a CHECK allows (ddl.py) or what a column's spec
@@ -26,10 +30,11 @@ from typing import Any
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, SqlglotError
 
 from columns import SQL_TYPE
-from database import SqlType, parse_type, render_type
+from database import SourceColumn, SourceKey, SourceTable, SqlType, parse_type, render_type
 from errors import SchemaError, clip
 from schema import MAX_TABLES
 
@@ -58,6 +63,7 @@ class SqlColumn:
     default: exp.Expression | None = None
     values: list[Any] | None = None     # ENUM / SET / CREATE TYPE ... AS ENUM
     comment: str | None = None
+    node: exp.ColumnDef | None = None   # as written, with ALTER COLUMN's DEFAULT and NOT NULL added
 
 
 @dataclass
@@ -82,6 +88,7 @@ class SqlTable:
     uniques: list[list[str]] = field(default_factory=list)
     foreign: list[Foreign] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
+    items: list[exp.Expression] = field(default_factory=list)   # table-level keys and CHECKs, as written
 
     def col(self, name: str) -> SqlColumn | None:
         found = next((c for c in self.columns if c.name == name), None)
@@ -97,6 +104,17 @@ def sql_text(node: exp.Expression, dialect: str) -> str:
         return clip(" ".join(node.sql(dialect=dialect).split()), 120)
     except SqlglotError:
         return "?"
+
+
+class KeptPostgres(Postgres):
+    """PostgreSQL as read here: now() stays now() (sqlglot reads it as CURRENT_TIMESTAMP, which
+    PostgreSQL keeps as a different expression, so a table written back would differ)."""
+
+    class Parser(Postgres.Parser):
+        FUNCTIONS = {name: f for name, f in Postgres.Parser.FUNCTIONS.items() if name != "NOW"}
+
+
+READERS: dict[str, Any] = {"postgres": KeptPostgres}
 
 
 def candidates(ddl: str, dialect: str | None) -> list[str]:
@@ -119,7 +137,7 @@ def parse_sql(ddl: str, dialect: str | None) -> tuple[list[exp.Expression], str]
     first_error: tuple[str, Exception] | None = None
     for name in candidates(ddl, dialect):
         try:
-            statements = [s for s in sqlglot.parse(ddl, read=name) if s is not None]
+            statements = [s for s in sqlglot.parse(ddl, read=READERS.get(name, name)) if s is not None]
         except (SqlglotError, RecursionError, ValueError) as err:
             first_error = first_error or (name, err)
             continue
@@ -240,7 +258,11 @@ class Reader:
     def table_item(self, table: SqlTable, item: exp.Expression, name: str | None = None) -> None:
         if isinstance(item, exp.ColumnDef):
             self.column(table, item)
-        elif isinstance(item, exp.Constraint):
+            return
+        if name is None and isinstance(item, (exp.Constraint, exp.PrimaryKey, exp.ForeignKey,
+                                              exp.UniqueColumnConstraint, exp.CheckColumnConstraint)):
+            table.items.append(item)
+        if isinstance(item, exp.Constraint):
             for inner in item.expressions:
                 self.table_item(table, inner, ident(item.this, self.dialect))
         elif isinstance(item, exp.PrimaryKey):
@@ -284,11 +306,13 @@ class Reader:
         if any(c.name == name for c in table.columns):
             raise fail(f"table {table.name!r} has two columns named {clip(name, 64)!r}")
         dtype = node.args.get("kind")
-        col = SqlColumn(name, *self.type_of(table, name, dtype))
+        col = SqlColumn(name, *self.type_of(table, name, dtype), node=node.copy())
         table.columns.append(col)
         for constraint in node.args.get("constraints") or []:
             kind = constraint.args.get("kind") if isinstance(constraint, exp.ColumnConstraint) else constraint
             self.column_constraint(table, col, kind)
+        if col.auto or (isinstance(dtype, exp.DataType) and dtype.this in AUTO_TYPES):
+            col.auto = col.not_null = True      # SERIAL, an identity, AUTO_INCREMENT: never empty
         if col.primary:
             if table.primary and table.primary != [col.name]:
                 raise fail(f"table {table.name!r} has two primary keys")
@@ -359,6 +383,9 @@ class Reader:
             cols.append(ident(inner, self.dialect))
         if cols:
             table.uniques.append(self.known(table, cols, "CREATE UNIQUE INDEX"))
+            unique = exp.UniqueColumnConstraint(this=exp.Schema(expressions=[exp.to_identifier(c) for c in cols]))
+            name = index.this if isinstance(index.this, exp.Identifier) else None
+            table.items.append(exp.Constraint(this=name.copy(), expressions=[unique]) if name else unique)
 
     def alter(self, st: exp.Alter) -> None:
         table = self.table(st.this, "ALTER TABLE")
@@ -372,13 +399,27 @@ class Reader:
                 col = table.col(ident(action.this, self.dialect))
                 if col is None:
                     continue
-                if action.args.get("default") is not None and is_sequence(action.args["default"]):
-                    col.auto = True
+                if action.args.get("default") is not None:
+                    if is_sequence(action.args["default"]):
+                        col.auto = True
+                    else:
+                        col.default = action.args["default"]
+                    add_constraint(col, exp.DefaultColumnConstraint(this=action.args["default"].copy()))
                 if action.args.get("allow_null") is False:
                     col.not_null = True
+                    add_constraint(col, exp.NotNullColumnConstraint())
             elif isinstance(action, (exp.Constraint, exp.ForeignKey, exp.PrimaryKey, exp.UniqueColumnConstraint,
                                      exp.CheckColumnConstraint)):
                 self.table_item(table, action)
+
+
+def add_constraint(col: SqlColumn, kind: exp.Expression) -> None:
+    """ALTER COLUMN ... SET DEFAULT / SET NOT NULL, kept on the column as if written there."""
+    if col.node is None:
+        return
+    kept = [c for c in col.node.args.get("constraints") or []
+            if type(c.args.get("kind") if isinstance(c, exp.ColumnConstraint) else c) is not type(kind)]
+    col.node.set("constraints", kept + [exp.ColumnConstraint(kind=kind)])
 
 
 def is_sequence(node: exp.Expression | None) -> bool:
@@ -508,3 +549,209 @@ def column_and_offset(node: exp.Expression, table: SqlTable, dialect: str) -> tu
                 return right[0], right[1] + k
     return None
 
+
+
+# --- a table written back as its DDL said, in another dialect or the same ---
+
+AUTO_TYPES = {exp.DataType.Type.SERIAL, exp.DataType.Type.BIGSERIAL, exp.DataType.Type.SMALLSERIAL}
+SERIAL_WORDS = {"tiny": "SMALLSERIAL", "small": "SMALLSERIAL", "medium": "SERIAL", "int": "SERIAL", "big": "BIGSERIAL",
+                "year": "SMALLSERIAL"}
+NOW_NODES = (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime)
+LOOSE_TYPES = ("text", "binary", "json")     # MySQL takes their DEFAULT only as an expression in parentheses
+
+
+def source_table(table: SqlTable, source: str, target: str) -> SourceTable:
+    """The table as its DDL wrote it, in the `target` dialect: its own types, NOT NULL, DEFAULTs,
+    auto-increment, keys and CHECKs. In the dialect it was written in, every part is kept as written
+    (sqlglot re-emits it); in another, the types come from the table of types (render_type), the
+    CHECKs and constant DEFAULTs are transpiled, and what has no counterpart there (collations, a
+    DEFAULT calling a function of that database, a named type) is left out."""
+    same = source == target
+    keys: list[SourceKey] = []
+    columns: list[SourceColumn] = []
+    auto: list[str] = []
+    always = False
+    inline_key = False
+    for col in table.columns:
+        node = col.node
+        constraints = [(c.this if isinstance(c, exp.ColumnConstraint) else None,
+                        c.args.get("kind") if isinstance(c, exp.ColumnConstraint) else c)
+                       for c in (node.args.get("constraints") if node is not None else None) or []]
+        identity = next((k for _, k in constraints if isinstance(k, exp.GeneratedAsIdentityColumnConstraint)
+                         and not (k.args.get("expression") is not None and k.args.get("start") is None)), None)
+        computed = next((k for _, k in constraints if isinstance(k, exp.ComputedColumnConstraint) or (
+            isinstance(k, exp.GeneratedAsIdentityColumnConstraint) and k is not identity)), None)
+        kind = node.args.get("kind") if node is not None else None
+        written = (sqlite_type(kind) if source == "sqlite" else kind.sql(dialect=source)) \
+            if isinstance(kind, exp.DataType) else ""
+        serial = isinstance(kind, exp.DataType) and kind.this in AUTO_TYPES
+        rowid = (source == "sqlite" and table.primary == [col.name] and written.upper() in ("INT", "INTEGER"))
+        is_auto = (col.auto or serial or rowid) and col.type.family == "int" and computed is None
+        out = SourceColumn(col.name, "", not_null=col.not_null or col.name in table.primary)
+        if col.type.values is not None and not (same and isinstance(kind, exp.DataType)
+                                                and kind.this in (exp.DataType.Type.ENUM, exp.DataType.Type.SET)):
+            out.type = render_type(col.type, target)
+            listed = ", ".join(exp.Literal.string(str(v)).sql(dialect=target) for v in col.type.values)
+            keys.append(SourceKey("check", [col.name], text=f"{quoted(col.name, target)} IN ({listed})"))
+        elif same and written and not (target == "sqlite" and is_auto) \
+                and kind.this != exp.DataType.Type.USERDEFINED:
+            out.type = written
+        else:
+            out.type = render_type(col.type, target, col.unique or col.name in table.primary) if written or \
+                target != "sqlite" else ""
+        if is_auto:
+            auto.append(col.name)
+            if target == "postgres":
+                if same and identity is not None:
+                    out.type = f"{out.type} {identity.sql(dialect=target)}"
+                    always = always or bool(identity.args.get("this"))
+                elif not (same and serial):
+                    word = SERIAL_WORDS.get(col.type.variant, "SERIAL")
+                    out.type = "BIGSERIAL" if word == "SERIAL" and col.type.unsigned else word
+            elif target == "sqlite":
+                if table.primary == [col.name]:
+                    out.type, out.not_null, inline_key = "INTEGER PRIMARY KEY AUTOINCREMENT", False, True
+                    if same and not any(isinstance(k, exp.AutoIncrementColumnConstraint) for _, k in constraints):
+                        out.type = "INTEGER PRIMARY KEY"
+            elif col.name in table.primary or col.unique:
+                out.type += " AUTO_INCREMENT"
+        if same and target != "sqlite":
+            extra = [k.sql(dialect=target) for _, k in constraints
+                     if isinstance(k, (exp.CollateColumnConstraint, exp.CharacterSetColumnConstraint))]
+            out.type = " ".join([out.type, *extra])
+        for name, k in constraints:
+            label = ident(name, source) or None
+            if isinstance(k, exp.DefaultColumnConstraint) and not is_sequence(k.this) and not is_auto:
+                out.default = default_sql(k.this, col, source, target)
+            elif isinstance(k, exp.CheckColumnConstraint):
+                keys.append(SourceKey("check", [col.name], name=label, text=condition(k.this, source, target, table)))
+            elif isinstance(k, exp.PrimaryKeyColumnConstraint) and not inline_key:
+                keys.append(SourceKey("primary", [col.name], name=label))
+            elif isinstance(k, exp.UniqueColumnConstraint):
+                keys.append(SourceKey("unique", [col.name], name=label))
+            elif isinstance(k, exp.Reference):
+                keys.append(reference(k, [col.name], label, source))
+        if computed is not None:
+            expr = computed.args.get("this") if isinstance(computed, exp.ComputedColumnConstraint) else \
+                computed.args.get("expression")
+            out.computed = condition(expr, source, target) if isinstance(expr, exp.Expression) else None
+        columns.append(out)
+    for item in table.items:
+        label = ident(item.this, source) if isinstance(item, exp.Constraint) else None
+        for inner in item.expressions if isinstance(item, exp.Constraint) else [item]:
+            found = table_key(inner, label, source, target, table)
+            if found is not None and not (inline_key and found.kind == "primary"):
+                keys.append(found)
+    return SourceTable(columns, keys, auto, always)
+
+
+def sqlite_type(kind: exp.DataType) -> str:
+    """A type as SQLite DDL wrote it: sqlglot's SQLite names change some (VARCHAR(n) to TEXT(n),
+    NUMERIC to REAL), its generic ones keep them but for a few spellings."""
+    text = kind.sql().replace(", ", ",")
+    for generic, lite in (("DOUBLE", "REAL"), ("VARBINARY", "BLOB"), ("DECIMAL", "NUMERIC")):
+        if text.startswith(generic):
+            return lite + text[len(generic):] if generic == "DECIMAL" else lite
+    return text
+
+
+def quoted(name: str, dialect: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql(dialect=dialect)
+
+
+def table_key(node: exp.Expression, label: str | None, source: str, target: str, table: SqlTable) -> SourceKey | None:
+    if isinstance(node, exp.PrimaryKey):
+        return SourceKey("primary", names_in(node, source), name=label)
+    if isinstance(node, exp.UniqueColumnConstraint) and node.this is not None:
+        inner = node.this
+        name = label or (ident(inner.this, source) or None if isinstance(inner, exp.Schema) else None)
+        return SourceKey("unique", names_in(inner, source), name=name)
+    if isinstance(node, exp.ForeignKey) and isinstance(node.args.get("reference"), exp.Reference):
+        return reference(node.args["reference"], names_in(node, source), label, source)
+    if isinstance(node, exp.CheckColumnConstraint):
+        return SourceKey("check", [], name=label, text=condition(node.this, source, target, table))
+    return None   # indexes and storage options
+
+
+def reference(ref: exp.Reference, columns: list[str], label: str | None, source: str) -> SourceKey:
+    target = ref.this
+    targets = names_in(target, source) if isinstance(target, exp.Schema) else []
+    table = ident(target.this if isinstance(target, exp.Schema) else target, source)
+    actions = {}
+    for option in ref.args.get("options") or []:
+        m = re.match(r"^ON\s+(DELETE|UPDATE)\s+(.+)$", str(option).strip(), re.I)
+        if m:
+            actions[m.group(1).lower()] = " ".join(m.group(2).upper().split())
+    return SourceKey("foreign", columns, name=label, table=table, targets=targets,
+                     ondelete=actions.get("delete"), onupdate=actions.get("update"))
+
+
+def portable(node: exp.Expression, table: SqlTable | None = None, source: str = "") -> exp.Expression:
+    """A condition without one database's spelling: casts of columns and constants dropped,
+    `x = ANY (ARRAY[...])` as `x IN (...)`, a date plus days (`end_date <= start_date + 14`) as
+    the date function of the target dialect."""
+    def simplify(n: exp.Expression) -> exp.Expression:
+        if isinstance(n, (exp.Add, exp.Sub)) and table is not None:
+            moved = date_shift(n, table, source)
+            if moved is not None:
+                return moved
+        if isinstance(n, exp.EQ) and isinstance(unparen(n.expression), exp.Any):
+            inner = unparen(n.expression).this
+            while isinstance(inner, (exp.Cast, exp.Paren)):
+                inner = inner.this
+            if isinstance(inner, exp.Array):
+                return exp.In(this=n.this, expressions=[i.copy() for i in inner.expressions])
+        if isinstance(n, (exp.Cast, exp.TryCast)) and isinstance(unparen(n.this), (exp.Column, exp.Literal, exp.Neg)):
+            return unparen(n.this).copy()
+        return n
+
+    return node.copy().transform(simplify)
+
+
+def date_shift(node: exp.Add | exp.Sub, table: SqlTable, source: str) -> exp.Expression | None:
+    """`day + 14`, `at - INTERVAL '1 hour'` on a date or datetime column as DateAdd, which each
+    dialect writes its own way (SQLite's date(day, '14 DAY'))."""
+    sides = [(node.this, node.expression)] + ([(node.expression, node.this)] if isinstance(node, exp.Add) else [])
+    for a, b in sides:
+        column = bare(a)
+        col = table.col(ident(column, source)) if isinstance(column, exp.Column) else None
+        if col is None or col.type.family not in ("date", "datetime"):
+            continue
+        ok, days = offset_of(b)
+        if not ok:
+            return None
+        days = -days if isinstance(node, exp.Sub) else days
+        if col.type.family == "date" and days == int(days):
+            return exp.DateAdd(this=column.copy(), expression=exp.Literal.number(int(days)), unit=exp.var("DAY"))
+        return exp.DateAdd(this=column.copy(), expression=exp.Literal.number(round(days * 86400)),
+                           unit=exp.var("SECOND"))
+    return None
+
+
+def condition(node: exp.Expression, source: str, target: str, table: SqlTable | None = None) -> str:
+    return " ".join((node if source == target else portable(node, table, source)).sql(dialect=target).split())
+
+
+def default_sql(node: exp.Expression, col: SqlColumn, source: str, target: str) -> str | None:
+    """A column's DEFAULT in the target dialect; in another dialect only a constant or the current
+    date and time, which every database reads alike."""
+    if source == target:
+        return node.sql(dialect=target)
+    node = portable(unparen(node))
+    if isinstance(node, exp.Anonymous) and node.name.lower() in ("now", "getdate", "sysdate"):
+        node = exp.CurrentTimestamp()
+    if isinstance(node, NOW_NODES):
+        return node.sql(dialect=target) if target != "mysql" else {exp.CurrentDate: "(CURRENT_DATE)",
+                                                                 exp.CurrentTime: "(CURRENT_TIME)"}.get(
+            type(node), "CURRENT_TIMESTAMP")
+    ok, value = constant(node)
+    if not ok and not isinstance(node, exp.Null):
+        return None
+    if col.type.family == "bool" and value in (0, 1) and not isinstance(value, bool):
+        node = exp.Boolean(this=bool(value))      # MySQL's TINYINT(1) DEFAULT 1
+    text = node.sql(dialect=target)
+    if target == "sqlite" and not isinstance(node, (exp.Literal, exp.Null, exp.Boolean)):
+        return f"({text})"
+    if target == "mysql" and col.type.family in LOOSE_TYPES:
+        return f"({text})"
+    return text

@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import tempfile
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -566,6 +567,172 @@ def test_tricky_ddl_rows_load_into_postgres_created_from_it(name, pg):
         shutil.rmtree(path.parent)
 
 
+# --- (b2) the tables made are the DDL's own: types, DEFAULTs, auto-increment, CHECKs as written ---
+
+USER_SHOP_DDL = """CREATE TABLE customers (id SERIAL PRIMARY KEY, email VARCHAR(120) NOT NULL UNIQUE,
+  status TEXT DEFAULT 'active', created_at TIMESTAMP);
+CREATE TABLE orders (id SERIAL PRIMARY KEY, customer_id INT NOT NULL REFERENCES customers(id),
+  total NUMERIC(10,2) CHECK (total > 0));"""
+
+# what PostgreSQL itself says a database's tables are: columns with types, NOT NULL, identity,
+# generated and DEFAULT, and every constraint with its name and definition
+PG_COLUMNS = """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+  a.attgenerated, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+  WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+  ORDER BY 1, a.attnum"""
+PG_CONSTRAINTS = """SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+  WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"""
+
+
+def test_ddl_script_makes_the_users_own_tables_in_postgres(sql_client, pg):
+    script = sql_script(sql_client, {"ddl": USER_SHOP_DDL, "rows": 200, "seed": 8})
+    assert "CHECK (total > 0)" in script and "BETWEEN" not in script     # the user's CHECK, not the rows' range
+    db = pg.new_database()
+    done = pg.psql(db, script)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    customers = pg.query(db, "SELECT count(*), max(id) FROM customers")[0]
+    assert customers == (200, 200)
+    # SERIAL kept its sequence, moved past the ids written; DEFAULT 'active' fills the status
+    assert pg.query(db, "INSERT INTO customers (email) VALUES ('x@y.z') RETURNING id, status") == [(201, "active")]
+    orders = pg.query(db, "SELECT max(id) FROM orders")[0][0]
+    assert pg.query(db, "INSERT INTO orders (customer_id, total) VALUES (1, 9.5) RETURNING id") == [(orders + 1,)]
+    defaults = dict(pg.query(db, "SELECT column_name, column_default FROM information_schema.columns "
+                                 "WHERE table_name = 'customers' AND column_default IS NOT NULL"))
+    assert defaults == {"id": "nextval('customers_id_seq'::regclass)", "status": "'active'::text"}
+    checks = pg.query(db, "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' "
+                          "AND connamespace = 'public'::regnamespace")
+    assert checks == [("orders_total_check", "CHECK ((total > (0)::numeric))")]
+    types = pg.query(db, "SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision, "
+                         "numeric_scale, is_nullable FROM information_schema.columns WHERE table_schema = 'public' "
+                         "ORDER BY table_name, ordinal_position")
+    assert types == [("customers", "id", "integer", None, 32, 0, "NO"),
+                     ("customers", "email", "character varying", 120, None, None, "NO"),
+                     ("customers", "status", "text", None, None, None, "YES"),
+                     ("customers", "created_at", "timestamp without time zone", None, None, None, "YES"),
+                     ("orders", "id", "integer", None, 32, 0, "NO"),
+                     ("orders", "customer_id", "integer", None, 32, 0, "NO"),
+                     ("orders", "total", "numeric", None, 10, 2, "YES")]
+    with pytest.raises(psycopg.errors.CheckViolation):
+        pg.query(db, "INSERT INTO orders (customer_id, total) VALUES (1, 0)")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        pg.query(db, "INSERT INTO customers (email) SELECT email FROM customers LIMIT 1")
+
+
+def test_ddl_script_makes_the_users_own_tables_in_sqlite(sql_client):
+    script = sql_script(sql_client, {"ddl": USER_SHOP_DDL, "rows": 200, "seed": 8, "dialect": "sqlite"})
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(script)
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.execute("INSERT INTO customers (email) VALUES ('x@y.z')")
+    assert conn.execute("SELECT id, status FROM customers WHERE email = 'x@y.z'").fetchone() == (201, "active")
+    made = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'orders'").fetchone()[0]
+    assert "CHECK (total > 0)" in made and "BETWEEN" not in made and "AUTOINCREMENT" in made
+    columns = conn.execute("SELECT name, type, \"notnull\", dflt_value, pk "
+                           "FROM pragma_table_info('customers')").fetchall()
+    assert columns == [("id", "INTEGER", 0, None, 1), ("email", "VARCHAR(120)", 1, None, 0),
+                       ("status", "TEXT", 0, "'active'", 0), ("created_at", "TIMESTAMP", 0, None, 0)]
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute("INSERT INTO orders (customer_id, total) VALUES (1, -3)")
+
+
+def test_an_edited_schema_and_a_described_one_get_tables_from_their_columns(sql_client):
+    """The DDL's own CREATE TABLE is for its schema as made; a schema changed since, or one made
+    from a description, gets the CHECKs its columns guarantee."""
+    schema = sql_client.post("/schema", json={"ddl": USER_SHOP_DDL}).json()["schema"]
+    same = sql_script(sql_client, {"schema": schema, "rows": 20, "seed": 1})
+    assert "CHECK (total > 0)" in same and "SERIAL" in same
+    total = next(c for t in schema["tables"] for c in t["columns"] if c["name"] == "total")
+    total["max"] = 9000
+    edited = sql_script(sql_client, {"schema": schema, "rows": 20, "seed": 1})
+    customers, orders = (edited[edited.index(f"CREATE TABLE IF NOT EXISTS {t} "):].split(";")[0]
+                         for t in ("customers", "orders"))
+    assert "id SERIAL" in customers and "DEFAULT 'active'" in customers     # unchanged: still the DDL's own
+    assert "CHECK (total > 0)" not in orders and "total BETWEEN" in orders and "SERIAL" not in orders
+    described = sql_script(sql_client, {"schema": SHOP, "rows": 20, "seed": 1})
+    assert "SERIAL" not in described and "BETWEEN" in described
+
+
+def test_a_circle_of_tables_gets_its_foreign_key_after_both_exist(sql_client, pg):
+    script = sql_script(sql_client, {"ddl": TRICKY_DDL["circle"], "rows": 50, "seed": 2})
+    db = pg.new_database()
+    for _ in range(2):    # the second run finds the tables and the constraint: only its rows are refused
+        done = pg.psql(db, script)
+    assert b"duplicate key" in done.stderr
+    fks = pg.query(db, "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f' ORDER BY 2")
+    assert ("teams", "fk_captain") in fks and len(fks) == 3
+    assert pg.query(db, "SELECT count(*) FROM players") == [(counts_pg(pg, db, ["players"])["players"],)]
+    assert pg.query(db, "INSERT INTO teams (name) VALUES ('new') RETURNING id")[0][0] == \
+        pg.query(db, "SELECT max(id) FROM teams")[0][0]
+
+
+FROM_DB_DDL = USER_SHOP_DDL.replace("total NUMERIC(10,2) CHECK (total > 0)",
+                                    "total NUMERIC(10,2) CHECK (total > 0), "
+                                    "placed_at TIMESTAMP NOT NULL DEFAULT now(), "
+                                    "line_no INT GENERATED ALWAYS AS IDENTITY, "
+                                    "doubled NUMERIC(12,2) GENERATED ALWAYS AS (total * 2) STORED, "
+                                    "CONSTRAINT big_enough CHECK (total < 100000)")
+
+
+def test_from_db_into_another_postgres_database_makes_the_same_tables(cli_env, pg):
+    shop, copy = pg.new_database(), pg.new_database()
+    made = pg.psql(shop, FROM_DB_DDL)
+    assert made.returncode == 0, made.stderr.decode()
+    assert run_cli("--from-db", pg.url(shop), "--rows", "80", "--seed", "6", "--into", pg.url(copy)) == 0
+    assert pg.query(copy, PG_COLUMNS) == pg.query(shop, PG_COLUMNS)
+    assert pg.query(copy, PG_CONSTRAINTS) == pg.query(shop, PG_CONSTRAINTS)
+    assert pg.query(copy, "SELECT count(*) FROM customers") == [(80,)]
+    # every sequence moved past what was written: the next rows the database numbers itself fit
+    assert pg.query(copy, "INSERT INTO customers (email) VALUES ('x@y.z') RETURNING id, status") == [(81, "active")]
+    orders = pg.query(copy, "SELECT max(id), max(line_no), count(*) FROM orders")[0]
+    assert orders[0] == orders[1] == orders[2]
+    added = pg.query(copy, "INSERT INTO orders (customer_id, total) VALUES (81, 2) RETURNING id, line_no, doubled")
+    assert added == [(orders[0] + 1, orders[1] + 1, Decimal("4.00"))]
+    with pytest.raises(psycopg.errors.CheckViolation):
+        pg.query(copy, "INSERT INTO orders (customer_id, total) VALUES (81, -2)")
+
+
+def test_ddl_into_postgres_and_sqlite_makes_the_users_tables(cli_env, pg):
+    db = pg.new_database()
+    assert run_cli("--ddl", write_ddl(cli_env, USER_SHOP_DDL), "--rows", "60", "--seed", "3", "--into", pg.url(db)) == 0
+    assert pg.query(db, "INSERT INTO customers (email) VALUES ('x@y.z') RETURNING id, status") == [(61, "active")]
+    assert pg.query(db, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' "
+                        "AND connamespace = 'public'::regnamespace") == [
+        ("CHECK ((total > (0)::numeric))",)]
+    path = cli_env / "shop.db"
+    assert run_cli("--ddl", write_ddl(cli_env, USER_SHOP_DDL), "--rows", "60", "--seed", "3", "--into",
+                   f"sqlite:///{path}") == 0
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO customers (email) VALUES ('x@y.z')")
+    assert conn.execute("SELECT id, status FROM customers WHERE email = 'x@y.z'").fetchone() == (61, "active")
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute("INSERT INTO orders (customer_id, total) VALUES (1, 0)")
+
+
+def test_from_db_into_another_sqlite_database_makes_the_same_tables(cli_env):
+    shop, copy = cli_env / "shop.db", cli_env / "copy.db"
+    sqlite3.connect(shop).executescript(USER_SHOP_DDL.replace("SERIAL", "INTEGER"))
+    assert run_cli("--from-db", f"sqlite:///{shop}", "--rows", "40", "--seed", "2", "--into", f"sqlite:///{copy}") == 0
+
+    def described(path: Path) -> list:
+        conn = sqlite3.connect(path)
+        out = []
+        for table in ("customers", "orders"):
+            out.append(conn.execute(f"SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{table}')")
+                       .fetchall())
+            out.append(conn.execute(f"SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{table}')")
+                       .fetchall())
+            out.append(sorted(conn.execute(f"SELECT \"unique\", origin FROM pragma_index_list('{table}')").fetchall()))
+        return out
+
+    assert described(copy) == described(shop)
+    conn = sqlite3.connect(copy)
+    conn.execute("INSERT INTO customers (email) VALUES ('x@y.z')")
+    assert conn.execute("SELECT id, status FROM customers WHERE email = 'x@y.z'").fetchone() == (41, "active")
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute("INSERT INTO orders (customer_id, total) VALUES (1, 0)")
+
+
 # --- (c) --into sqlite and postgresql ---
 
 def write_ddl(tmp_path: Path, text: str = STAFF_DDL) -> str:
@@ -830,6 +997,15 @@ def test_bad_ddl_is_a_clean_422_naming_the_problem(sql_client, ddl, words):
         assert isinstance(detail, str) and len(detail) <= 400
         for word in words:
             assert word in detail, (word, detail)
+
+
+def test_an_impossible_check_is_quoted_once(sql_client):
+    resp = sql_client.post("/generate", json={"ddl": "CREATE TABLE t (a INT CHECK (a > 10 AND a < 5));"})
+    assert resp.status_code == 422
+    detail = resp.json()["detail"]
+    assert "CHECK (a > 10 AND a < 5)" in detail and detail.count("a > 10") == 1, detail
+    two = sql_client.post("/schema", json={"ddl": "CREATE TABLE t (a INT CHECK (a > 10), CHECK (a < 5));"})
+    assert two.status_code == 422 and "CHECK (a > 10 AND a < 5)" in two.json()["detail"]
 
 
 def test_bad_ddl_never_echoes_much_of_the_input(sql_client):
