@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import io
 import re
+import sys
+import zipfile
 
 import pytest
 
 from rows import BLOCK_ROWS
 from schema import Schema
-from testkit import COUNT_SCHEMA, GOOD_SCHEMA, csv_columns, generate, parse_csv, parse_records, schema_of
-from writers import render
+from testkit import COUNT_SCHEMA, GOOD_SCHEMA, SHOP, csv_columns, generate, parse_csv, parse_records, schema_of
+from writers import Output, render
 
 
 @pytest.mark.parametrize("decimals", [0, 1, 3])
@@ -123,3 +127,57 @@ def test_json_cells_untouched(client, fmt):
     records = parse_records(generate(client, schema_of({"name": "v", "type": "choice", "values": RISKY}), 3000,
                                      fmt=fmt).content, fmt)
     assert {r["v"] for r in records} == set(RISKY)
+
+
+# --- an output whose bytes are not all wanted lets go of its archive at once ---
+
+@pytest.fixture
+def unraisable(monkeypatch):
+    """What the garbage collector could not do quietly (an archive closed onto a closed sink)."""
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", seen.append)
+    yield seen
+    gc.collect()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_zip_output_abandoned_after_its_first_chunk_is_closed_at_once(unraisable, fmt):
+    out = Output(Schema.model_validate(SHOP), 300, 1, fmt)
+    chunks = out.chunks()
+    assert next(chunks).startswith(b"PK")
+    chunks.close()
+    assert out.writer.archive.fp is None   # closed now, not by the garbage collector
+    del out, chunks
+    gc.collect()
+    assert not unraisable
+
+
+@pytest.mark.parametrize("use", ["nothing", "first_rows", "close"])
+def test_zip_output_never_written_holds_no_archive(unraisable, use):
+    out = Output(Schema.model_validate(SHOP), 300, 1, "csv")
+    if use == "first_rows":
+        out.first_rows()
+    elif use == "close":
+        out.close()
+    assert out.writer.archive is None
+    del out
+    gc.collect()
+    assert not unraisable
+
+
+def test_zip_output_written_whole_is_unchanged_by_closing(unraisable):
+    out = Output(Schema.model_validate(SHOP), 300, 1, "csv")
+    whole = b"".join(out.chunks())
+    out.close()
+    assert whole == b"".join(render(Schema.model_validate(SHOP), 300, 1, "csv"))
+    with zipfile.ZipFile(io.BytesIO(whole)) as archive:
+        assert archive.testzip() is None and len(archive.namelist()) == 4
+    gc.collect()
+    assert not unraisable
+
+
+def test_output_counts_the_rows_it_writes_exactly(unraisable):
+    out = Output(Schema.model_validate(SHOP), 300, 2, "jsonl")
+    b"".join(out.chunks())
+    assert out.written == out.total_rows == sum(out.plan.sizes.values())
+    assert out.rows == out.plan.sizes["customers"] == 300

@@ -286,6 +286,11 @@ class Container:
     def finish(self) -> bytes:
         return b""
 
+    def close(self) -> None:
+        """Let go of what the container holds when its output is abandoned (a client hung up,
+        a database refused the rows, only the first rows were asked for); after finish() it
+        does nothing."""
+
 
 class ZipContainer(Container):
     """A ZIP with `<table>.<ext>` per visible table, each written by its one-table writer and
@@ -297,11 +302,13 @@ class ZipContainer(Container):
     def __init__(self, *args: object, **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.sink = Sink()
-        self.archive = zipfile.ZipFile(self.sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.archive: zipfile.ZipFile | None = None   # opened by the first write: an unused output holds none
         self.current: tuple[str, Writer, io.BufferedIOBase] | None = None
 
     def open(self, name: str) -> tuple[str, Writer, io.BufferedIOBase]:
         self.close_member()
+        if self.archive is None:
+            self.archive = zipfile.ZipFile(self.sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         table = next(t for t in self.tables if t.name == name)
         writer = FORMATS[self.fmt](table, self.sizes.get(name, 0))
         info = zipfile.ZipInfo(f"{name}.{writer.extension}", date_time=ZIP_DATE)
@@ -325,8 +332,23 @@ class ZipContainer(Container):
 
     def finish(self) -> bytes:
         self.close_member()
+        if self.archive is None:  # no table had a batch: an empty archive
+            self.archive = zipfile.ZipFile(self.sink, "w")
         self.archive.close()
         return self.sink.take()
+
+    def close(self) -> None:
+        """An archive left half written is closed now, its bytes dropped: else the garbage
+        collector closes it later, writing to a sink that may already be gone."""
+        if self.archive is None or self.archive.fp is None:
+            return
+        try:
+            if self.current is not None:
+                self.current[2].close()
+                self.current = None
+            self.archive.close()
+        finally:
+            self.sink.take()
 
 
 class XlsxContainer(Container):
@@ -414,6 +436,7 @@ class Output:
         check_sizes(self.plan)
         self.tables = [schema.table(table)] if table else schema.visible_tables()
         self.single = len(self.tables) == 1 and fmt in FORMATS
+        self.written = 0    # rows written so far, of every table in this output
         if self.single:
             self.writer: Writer | Container = FORMATS[fmt](self.tables[0], self.plan.sizes[self.tables[0].name])
         else:
@@ -427,6 +450,17 @@ class Output:
     @property
     def filename(self) -> str:
         return f"{self.asked or self.schema.name}.{self.writer.extension}"
+
+    @property
+    def rows(self) -> int:
+        """The exact rows of the table this output is about: the one asked for, else the main
+        table (made per parent, it has about the rows asked, not exactly)."""
+        return self.plan.sizes[self.asked or self.schema.main_table().name]
+
+    @property
+    def total_rows(self) -> int:
+        """The exact rows of every table written."""
+        return sum(self.plan.sizes[t.name] for t in self.tables)
 
     def blocks(self) -> int:
         """How many blocks this output writes, for a time estimate from the first one."""
@@ -442,19 +476,29 @@ class Output:
         """The bytes; the first chunk holds the first batch, so whatever can fail fails before
         a caller sends anything."""
         batches = prefetched(dataset_batches(self.plan, [t.name for t in self.tables], batch_blocks))
-        first = next(batches, None)
-        head = self.writer.start()
-        if first is not None:
-            head += self.write(*first)
-        yield head
-        for name, batch in batches:
-            yield self.write(name, batch)
-        yield self.writer.finish()
+        try:
+            first = next(batches, None)
+            head = self.writer.start()
+            if first is not None:
+                head += self.write(*first)
+            yield head
+            for name, batch in batches:
+                yield self.write(name, batch)
+            yield self.writer.finish()
+        finally:  # also when the caller stops early or a batch fails
+            batches.close()
+            self.close()
 
     def write(self, name: str, batch: pa.Table) -> bytes:
+        self.written += batch.num_rows
         if isinstance(self.writer, Writer):
             return self.writer.write(batch)
         return self.writer.write(name, batch)
+
+    def close(self) -> None:
+        """Let go of the writer's resources; for an output whose bytes are not (all) wanted."""
+        if isinstance(self.writer, Container):
+            self.writer.close()
 
 
 def render(schema: Schema, rows: int, seed: int, fmt: str = "csv", batch_blocks: int = 1,
