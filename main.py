@@ -37,24 +37,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bodies import (MAX_DESCRIPTION_CHARS, MAX_SEED, SENT_AS, DesignerName, Dialect, Format, GenerateRequest, JsonBody,
+                    SchemaRequest, request_error, request_from, sample_missing, unknown_field)
 from columns import Case
 from cache import SchemaCache
 from designer import Design, OfflineDesigner
 from errors import ModelError, ModelUnavailable, SchemaError, ServiceError, TooBusy, TooLarge, Unauthorized, clip
 from rows import BLOCK_ROWS, dataset_batches
 from fakes import FAKER_LOCALES, faker_examples, faker_methods
-from schema import Column, Correlations, Per, Schema, describe_errors, load_schema, plain_error, snake
+from schema import Column, Correlations, Per, Schema, load_schema, snake
 from writers import Output, format_names
 
 VERSION = "1.0.0"
 HERE = Path(__file__).resolve().parent
 PAGE_PATH = HERE / "index.html"
 
-MAX_DESCRIPTION_CHARS = 2000
-MAX_DDL_CHARS = 100_000
 FORM_OVERHEAD_BYTES = 64 * 1024  # the multipart form around an uploaded sample
 MODEL_ANSWER_MAX_CHARS = 200_000
 MAX_ANSWER_ECHO = 4000           # a rejected answer quoted back to the model in the repair call
@@ -521,50 +521,8 @@ def check_limits(schema: Schema, settings: Settings) -> None:
 
 # --- requests: one preparation for HTTP and the command line ---
 
-Format = Literal[tuple(format_names())]  # type: ignore[valid-type]
-Dialect = Literal["postgres", "sqlite", "mysql"]
 DEFAULT_ROWS = 1000
 DATASET_ROWS_FACTOR = 20        # all tables of one request together: at most this many times MAX_ROWS
-DesignerName = Literal["auto", "llm", "offline"]
-MAX_SEED = 2**64
-
-
-class GenerateRequest(BaseModel):
-    """What /generate and `main.py generate` take; checked the same way for both."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    description: str | None = Field(None, min_length=1, max_length=MAX_DESCRIPTION_CHARS,
-                                    examples=["Hotel reservations with guest name, check-in date, room type and nightly rate"])
-    ddl: str | None = Field(None, min_length=1, max_length=MAX_DDL_CHARS,
-                            description="CREATE TABLE statements: the dataset has exactly these tables")
-    rows: int | None = Field(None, ge=1, description="rows of the main table, 1..MAX_ROWS; default: the main "
-                                                     "table's own rows, else 1000")
-    seed: int | None = Field(None, ge=-(2**63), lt=MAX_SEED, description="same seed + same schema -> same bytes; "
-                                                                          "digits as text are accepted")
-    format: Format = "csv"
-    table: str | None = Field(None, max_length=64, description="one table of a dataset, the same bytes as its file "
-                                                               "in the ZIP")
-    dialect: Dialect = "postgres"
-    locale: str | None = Field(None, max_length=20, description="a Faker locale such as de_DE")
-    schema_: Schema | None = Field(None, alias="schema", description="use this schema; no design step")
-    designer: DesignerName | None = None
-
-    @field_validator("description")
-    @classmethod
-    def _description(cls, text: str | None) -> str | None:
-        if text is not None and not text.strip():
-            raise ValueError("description is blank")
-        return text
-
-    @field_validator("schema_", mode="before")
-    @classmethod
-    def _unwrap(cls, value: Any) -> Any:
-        """Accept /schema's whole answer ({key, source, schema}) as well as the schema itself."""
-        if isinstance(value, dict) and "columns" not in value and "tables" not in value \
-                and isinstance(value.get("schema"), dict):
-            return value["schema"]
-        return value
 
 
 @dataclass
@@ -605,7 +563,7 @@ def prepare(req: GenerateRequest, designers: Designers, cap_rows: bool = True,
     elif req.description:
         designed = designers.design(req.description, req.designer)
     else:
-        raise SchemaError("give a description or a schema", field="description")
+        raise SchemaError("give a description, a schema or ddl (SQL CREATE TABLE statements)", field="description")
     rows = req.rows or designed.schema.main_table().rows or DEFAULT_ROWS
     if cap_rows:
         rows = min(rows, settings.max_rows)
@@ -634,14 +592,6 @@ def from_ddl(ddl: str, description: str | None, settings: Settings) -> Designed:
     return Designed(schema_key(schema), "ddl", schema)
 
 
-def request_from(fields: dict[str, Any]) -> GenerateRequest:
-    """A request from query parameters or command-line options, with the body's messages."""
-    try:
-        return GenerateRequest.model_validate(fields)
-    except ValidationError as err:
-        raise plain_error(err, fields) from None
-
-
 # --- HTTP ---
 
 from fastapi import Body, Depends, FastAPI, File, Form, Query, Request, UploadFile  # noqa: E402  (beside the routes)
@@ -665,23 +615,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (401, "missing or wrong bearer token"), (413, "request body too large"),
         (422, "the request breaks a rule"), (429, "too many new descriptions for the model"),
         (502, "the model's answer was unusable"), (503, "the model is unreachable, or the service is busy"))}
-
-
-class SchemaRequest(BaseModel):
-    """A description to design, SQL tables to read, or a schema with an instruction to change it."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    description: str | None = Field(None, min_length=1, max_length=MAX_DESCRIPTION_CHARS)
-    ddl: str | None = Field(None, min_length=1, max_length=MAX_DDL_CHARS)
-    schema_: Schema | None = Field(None, alias="schema")
-    instruction: str | None = Field(None, min_length=1, max_length=MAX_DESCRIPTION_CHARS)
-    designer: DesignerName | None = None
-
-    @field_validator("schema_", mode="before")
-    @classmethod
-    def _unwrap(cls, value: Any) -> Any:
-        return GenerateRequest._unwrap(value)
 
 
 class SchemaAnswer(BaseModel):
@@ -840,6 +773,7 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
                               "rows as CSV, JSON Lines, JSON, Parquet, Excel, SQL or a ZIP of tables.")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, sample_limit=settings.max_sample_bytes)
     app.add_middleware(TokenGate, token=settings.service_token)
+    app.add_middleware(JsonBody)
     app.state.designers = designers
     app.state.settings = settings
     app.state.slots = slots
@@ -868,8 +802,11 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
     async def invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:
         errors = [dict(e, loc=tuple(p for p in e.get("loc", ()) if p not in ("body", "query")))
                   for e in err.errors()]
-        body = err.body if isinstance(err.body, dict) else dict(request.query_params)
-        return answer(describe_errors(errors, body))
+        if request.url.path == "/fit" and any(e["loc"] == ("sample",) and e["type"] == "missing" for e in errors):
+            return answer(sample_missing(request.headers.get("content-type")))
+        body = err.body if isinstance(err.body, (dict, str, bytes)) else dict(request.query_params)
+        model = {"/generate": GenerateRequest, "/schema": SchemaRequest}.get(request.url.path)
+        return answer(request_error(errors, body, model, request.scope.get(SENT_AS)))
 
     async def stream(req: GenerateRequest) -> StreamingResponse:
         job = await designers.prepared(req)
@@ -904,7 +841,7 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
                     chunks.close()
 
         headers = {"Content-Disposition": f'attachment; filename="{job.filename}"', "X-Schema-Key": job.designed.key,
-                   "X-Schema-Source": job.designed.source, "X-Rows": str(job.rows), "X-Seed": str(job.seed)}
+                   "X-Schema-Source": job.designed.source, "X-Rows": str(job.output.rows), "X-Seed": str(job.seed)}
         return StreamingResponse(body(), media_type=job.output.media_type, headers=headers)
 
     stream_doc = {200: {"content": {"text/csv": {"example": CSV_EXAMPLE}} | {
@@ -919,7 +856,7 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
         return await stream(req)
 
     @app.get("/generate", response_class=StreamingResponse, responses=stream_doc)
-    async def generate_get(_: Auth,
+    async def generate_get(request: Request, _: Auth,
                            description: Annotated[str | None, Query(min_length=1, max_length=MAX_DESCRIPTION_CHARS)] = None,
                            rows: Annotated[int | None, Query(ge=1)] = None,
                            seed: Annotated[int | None, Query(ge=-(2**63), lt=MAX_SEED)] = None,
@@ -929,8 +866,12 @@ def create_app(settings: Settings | None = None, model_client: Any = None) -> Fa
                            locale: Annotated[str | None, Query(max_length=20)] = None,
                            designer: DesignerName | None = None) -> StreamingResponse:
         """The same as POST, with query parameters, so a link or pandas.read_csv(url) works."""
-        req = request_from({"description": description, "rows": rows, "seed": seed, "format": format,
-                            "table": table, "dialect": dialect, "locale": locale, "designer": designer})
+        fields = {"description": description, "rows": rows, "seed": seed, "format": format,
+                  "table": table, "dialect": dialect, "locale": locale, "designer": designer}
+        unknown = [name for name in request.query_params if name not in fields]
+        if unknown:   # a misspelled parameter would silently be its default
+            raise unknown_field(unknown[0], list(fields), "a query parameter of GET /generate")
+        req = request_from(fields)
         return await stream(req)
 
     @app.post("/check", responses=ERROR_RESPONSES)
@@ -1013,14 +954,16 @@ def app_factory() -> FastAPI:
 
 # --- command line ---
 
-def write_output(chunks: Iterator[bytes], out: Any, rows: int, progress: bool) -> None:
-    """Write the chunks; on a terminal, show how many blocks' worth of rows are written."""
+def write_output(chunks: Iterator[bytes], out: Any, rows: int, progress: bool,
+                 written: Callable[[], int] | None = None) -> None:
+    """Write the chunks; on a terminal, show how many of the `rows` are written: `written()`
+    counts them exactly, else each chunk counts as a block."""
     done = 0
     for chunk in chunks:
         out.write(chunk)
         if not chunk:
             continue
-        done += BLOCK_ROWS
+        done = written() if written else done + BLOCK_ROWS
         if progress and rows >= PROGRESS_EVERY_ROWS:
             print(f"\r{min(done, rows):,} / {rows:,} rows", end="", file=sys.stderr, flush=True)
     if progress and rows >= PROGRESS_EVERY_ROWS:
@@ -1108,22 +1051,21 @@ def generate_command(args: argparse.Namespace, designers: Designers) -> None:
         fields["schema"] = designers.fit(read_bytes_file(args.sample, "--sample"), args.sample.name,
                                          args.description, None)["schema"]
     job = prepare(request_from(fields), designers, cap_rows=False)
-    if args.into:
-        from database import write_into
+    with contextlib.closing(job.output):   # an output left unwritten lets go of its writer now, not at exit
+        if args.into:
+            from database import write_into
 
-        written = write_into(args.into, job.designed.schema,
-                             dataset_batches(job.output.plan, [t.name for t in job.output.tables]))
-        print(", ".join(f"{name}: {count:,} rows" for name, count in written.items()), file=sys.stderr)
-        return
-    if args.output:
+            written = write_into(args.into, job.designed.schema,
+                                 dataset_batches(job.output.plan, [t.name for t in job.output.tables]))
+            print(", ".join(f"{name}: {count:,} rows" for name, count in written.items()), file=sys.stderr)
+            return
         try:
-            out = open(args.output, "wb")
+            out = open(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer)
         except OSError as err:
             raise SchemaError(f"-o {args.output}: {err.strerror}") from None
-        with out:
-            write_output(job.chunks(), out, job.rows, progress=True)
-    else:
-        write_output(job.chunks(), sys.stdout.buffer, job.rows, progress=sys.stderr.isatty())
+        with out as stream, contextlib.closing(job.chunks()) as chunks:
+            write_output(chunks, stream, job.output.total_rows, progress=bool(args.output) or sys.stderr.isatty(),
+                         written=lambda: job.output.written)
 
 
 def cli(argv: list[str]) -> int:

@@ -421,3 +421,154 @@ def test_refusal_inside_a_column_names_its_field(client, column, field):
 def test_health_says_the_limits_a_page_checks_before_sending(client):
     health = client.get("/health").json()
     assert health["max_rows"] == 1_000_000 and health["max_sample_bytes"] == 50_000_000
+
+
+# --- the request's own shape, in words a person who typed a curl command can act on ---
+
+@pytest.mark.parametrize("path", ["/generate", "/check"])
+@pytest.mark.parametrize("field, value", [("rows", True), ("rows", False), ("seed", True), ("seed", False)])
+def test_true_or_false_is_refused_for_a_whole_number_field(client, path, field, value):
+    resp = client.post(path, json={"description": DESC, field: value})
+    verdict = resp.json()
+    if path == "/check":
+        assert resp.status_code == 200 and verdict["ok"] is False
+    else:
+        detail = assert_error(resp, 422, field)
+        assert detail == verdict["detail"]
+    assert verdict["field"] == field
+    assert ("true" if value else "false") in verdict["detail"] and "whole number" in verdict["detail"]
+
+
+@pytest.mark.parametrize("body, where", [
+    pytest.param(b'{"description": "x", "rows": 5,}', 31, id="trailing_comma_in_object"),
+    pytest.param(b'{"description": "x", "rows": [5,]}', 32, id="trailing_comma_in_list"),
+    pytest.param(b'{"description": "x" "rows": 5}', 20, id="missing_comma"),
+    pytest.param(b"{'description': 'x'}", 1, id="single_quotes"),
+])
+def test_malformed_json_says_where_and_names_no_field(client, body, where):
+    resp = client.post("/generate", content=body, headers={"content-type": "application/json"})
+    detail = assert_error(resp, 422)
+    assert detail.startswith("the body is not valid JSON") and f"at character {where}:" in detail
+    assert "field" not in resp.json()
+
+
+def test_trailing_comma_is_named_as_such(client):
+    resp = client.post("/generate", content=b'{"description": "x",}', headers={"content-type": "application/json"})
+    assert "comma" in assert_error(resp, 422)
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain",
+                                          "application/octet-stream"])
+def test_json_body_is_read_whatever_its_content_type(client, content_type):
+    """`curl -d '{...}'` sends a form content type: the JSON the user typed is what they meant."""
+    body = b'{"schema": {"columns": [{"name": "n", "type": "int", "min": 1, "max": 9}]}, "rows": 4, "seed": 2}'
+    resp = client.post("/generate", content=body, headers={"content-type": content_type})
+    assert resp.status_code == 200, resp.text[:300]
+    assert resp.content == generate(client, schema_of({"name": "n", "type": "int", "min": 1, "max": 9}), 4,
+                                    seed=2).content
+
+
+@pytest.mark.parametrize("path", ["/generate", "/schema", "/check"])
+@pytest.mark.parametrize("body", [b"description=books&rows=5", b"[1, 2]", b"5"])
+def test_body_that_is_not_json_says_how_it_was_sent_and_how_to_send_json(client, path, body):
+    resp = client.post(path, content=body, headers={"content-type": "application/x-www-form-urlencoded"})
+    detail = assert_error(resp, 422)
+    assert "sent as application/x-www-form-urlencoded" in detail
+    assert "-H 'Content-Type: application/json'" in detail and "GET" in detail
+
+
+@pytest.mark.parametrize("path, typed, meant", [
+    ("/generate", "row", "rows"), ("/generate", "sed", "seed"), ("/generate", "formt", "format"),
+    ("/generate", "Description", "description"), ("/schema", "instructions", "instruction"),
+    ("/check", "dialekt", "dialect"),
+])
+def test_misspelled_request_field_suggests_the_closest(client, path, typed, meant):
+    resp = client.post(path, json={"description": DESC, typed: 5})
+    answer = resp.json()
+    if path == "/check":
+        assert resp.status_code == 200 and answer["ok"] is False
+    else:
+        assert_error(resp, 422, typed)
+    assert f"{typed} is not a request field" in answer["detail"] and f"did you mean {meant}?" in answer["detail"]
+    assert "schema language" not in answer["detail"]
+    assert answer["field"] == typed
+
+
+def test_unknown_request_field_lists_the_accepted_ones(client):
+    detail = assert_error(client.post("/generate", json={"description": DESC, "colour": "red"}), 422, "colour")
+    assert "did you mean" not in detail
+    for name in ("description", "schema", "ddl", "rows", "seed", "format", "table", "dialect", "locale"):
+        assert name in detail
+
+
+def test_unknown_field_inside_a_schema_keeps_the_schema_wording(client):
+    resp = client.post("/generate", json={"schema": {"columns": [{"name": "n", "type": "int", "mni": 1}]}})
+    assert "schema language" in assert_error(resp, 422, "mni")
+
+
+@pytest.mark.parametrize("typed, meant", [("row", "rows"), ("fromat", "format")])
+def test_misspelled_query_parameter_is_refused_not_ignored(client, typed, meant):
+    detail = assert_error(client.get("/generate", params={"description": DESC, typed: "csv"}), 422, typed)
+    assert f"did you mean {meant}?" in detail
+    assert "schema" not in detail.split("accepted:")[1]   # GET takes no schema
+
+
+@pytest.mark.parametrize("method, path, args", [
+    ("POST", "/generate", {"json": {}}), ("POST", "/generate", {"json": {"rows": 5}}),
+    ("POST", "/check", {"json": {"seed": 1}}), ("GET", "/generate", {"params": {"rows": 5}}),
+])
+def test_request_without_a_source_names_description_schema_and_ddl(client, method, path, args):
+    resp = client.request(method, path, **args)
+    answer = resp.json()
+    assert resp.status_code == (200 if path == "/check" else 422)
+    assert all(word in answer["detail"] for word in ("description", "schema", "ddl")), answer
+    assert answer["field"] == "description"
+
+
+@pytest.mark.parametrize("headers", [
+    pytest.param({"content-type": "application/x-www-form-urlencoded"}, id="curl_data_binary"),
+    pytest.param({"content-type": "text/csv"}, id="csv_content_type"),
+    pytest.param({}, id="no_content_type"),
+])
+def test_raw_body_to_fit_says_to_send_a_multipart_file(client, headers):
+    resp = client.post("/fit", content=b"age,city\n31,Oslo\n45,Bergen\n", headers=headers)
+    detail = assert_error(resp, 422, "sample")
+    assert "curl -F sample=@file.csv" in detail and "form field sample" in detail
+    assert resp.json()["field"] == "sample"
+
+
+def test_form_without_the_sample_field_says_which_field(client):
+    resp = client.post("/fit", files={"file": ("people.csv", b"age\n31\n")})
+    detail = assert_error(resp, 422, "sample")
+    assert "curl -F sample=@file.csv" in detail
+
+
+PER_PARENT = {"name": "plant", "main": "readings", "tables": [
+    {"name": "machines", "rows": 20, "columns": [{"name": "machine_id", "type": "id"}]},
+    {"name": "readings", "per": {"table": "machines", "min": 30, "max": 70}, "columns": [
+        {"name": "machine_id", "type": "ref", "table": "machines"},
+        {"name": "level", "type": "int", "min": 1, "max": 9}]}]}
+PER_PARENT_HIDDEN = {**PER_PARENT, "tables": [{**PER_PARENT["tables"][0], "hidden": True}, PER_PARENT["tables"][1]]}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("seed", [3, 4])
+def test_x_rows_is_the_exact_rows_of_a_per_parent_main_table(client, fmt, seed):
+    resp = generate(client, PER_PARENT_HIDDEN, 1000, fmt=fmt, seed=seed)
+    lines = resp.content.decode().splitlines()
+    body_rows = len(lines) - 1 if fmt == "csv" else len(lines)
+    assert body_rows != 1000   # made per parent: about, not exactly, the rows asked
+    assert resp.headers["x-rows"] == str(body_rows)
+
+
+@pytest.mark.parametrize("table", ["machines", "readings"])
+def test_x_rows_is_the_exact_rows_of_the_table_asked_for(client, table):
+    resp = generate(client, PER_PARENT, 1000, seed=5, table=table)
+    assert resp.headers["x-rows"] == str(len(parse_csv(resp.content)[1]))
+
+
+def test_x_rows_of_a_zip_is_the_main_tables_exact_rows(client):
+    whole = generate(client, PER_PARENT, 1000, seed=6)
+    assert whole.headers["content-type"] == "application/zip"
+    readings = generate(client, PER_PARENT, 1000, seed=6, table="readings")
+    assert whole.headers["x-rows"] == readings.headers["x-rows"] == str(len(parse_csv(readings.content)[1]))

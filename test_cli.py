@@ -73,3 +73,45 @@ def test_cli_writes_more_rows_than_the_server_limit(tmp_path):
                            "-o", str(tmp_path / "big.csv")], cwd=HERE, env=env, capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr[-500:]
     assert (tmp_path / "big.csv").read_text().count("\n") == 70_001
+
+
+TWO_TABLES_DDL = """
+CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES authors(id), title TEXT NOT NULL);
+"""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "sql"])
+def test_cli_into_refused_the_second_time_ends_cleanly(tmp_path, fmt):
+    ddl = tmp_path / "tables.sql"
+    ddl.write_text(TWO_TABLES_DDL)
+    into = f"sqlite:///{tmp_path / 'x.db'}"
+    args = ("generate", "--ddl", str(ddl), "--rows", "50", "--seed", "1", "--format", fmt, "--into", into)
+    first = run_cli(tmp_path, *args)
+    assert first.returncode == 0, first.stderr.decode()[-2000:]
+    second = run_cli(tmp_path, *args)
+    stderr = second.stderr.decode()
+    assert second.returncode != 0
+    assert "UNIQUE constraint failed" in stderr and "nothing was written" in stderr
+    assert "Exception ignored" not in stderr and "Traceback" not in stderr, stderr
+
+
+PER_PARENT = {"name": "plant", "main": "readings", "tables": [
+    {"name": "machines", "rows": 20, "hidden": True, "columns": [{"name": "machine_id", "type": "id"}]},
+    {"name": "readings", "per": {"table": "machines", "min": 30, "max": 70}, "columns": [
+        {"name": "machine_id", "type": "ref", "table": "machines"},
+        {"name": "level", "type": "int", "min": 1, "max": 9}]}]}
+
+
+def test_cli_progress_counts_the_exact_rows_of_a_per_parent_table(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DESIGNER", "offline")
+    monkeypatch.setenv("SCHEMA_CACHE", str(tmp_path / "schemas.json"))
+    monkeypatch.setattr(main, "PROGRESS_EVERY_ROWS", 1)
+    schema_file = tmp_path / "plant.json"
+    schema_file.write_text(json.dumps(PER_PARENT))
+    out = tmp_path / "readings.csv"
+    assert main.cli(["generate", "--schema", str(schema_file), "--rows", "1000", "--seed", "3", "-o", str(out)]) == 0
+    made = out.read_text().count("\n") - 1
+    assert made != 1000
+    last = capsys.readouterr().err.strip().split("\r")[-1]
+    assert last == f"{made:,} / {made:,} rows"
