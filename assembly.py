@@ -170,7 +170,7 @@ def public_column(col: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def assemble(tables: list[Table], ctx: Any, main: str) -> dict[str, Any]:
+def assemble(tables: list[Table], ctx: Any, main: str, name: str = "") -> dict[str, Any]:
     """The designed tables as a schema: one table as `columns`, several as `tables`."""
     out_tables = []
     for table in tables:
@@ -192,7 +192,7 @@ def assemble(tables: list[Table], ctx: Any, main: str) -> dict[str, Any]:
         if corr:
             body["correlations"] = corr
         out_tables.append(body)
-    name = main
+    name = name or main
     if len(out_tables) == 1:
         only = out_tables[0]
         data = {"name": name, "locale": ctx.locale, "columns": only["columns"]}

@@ -278,7 +278,9 @@ def design_dataset(designer: Any, reading: Any, ctx: Any, notes: list[str]) -> d
     totals_from_lines(tables)
     notes.append(f"{len(specs)} tables were made ({', '.join(s['table'] for s in specs)}); "
                  f"the request's rows are {main}")
-    return assemble(resolver.tables, ctx, main=main)
+    setting = next((s["setting"] for s in specs if s.get("setting")), "")
+    name = snake(re.sub(r"^\s*(?:an?|the|our|my)\s+", "", setting, flags=re.I), 40) if setting else ""
+    return assemble(resolver.tables, ctx, main=main, name=name)
 
 
 def fields_by_entity(designer: Any, reading: Any, specs: list[dict[str, Any]]) -> dict[str, list[Item]]:

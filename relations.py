@@ -40,7 +40,8 @@ def knowledge() -> dict[str, Any]:
         records = json.loads(RECORDS_PATH.read_text(encoding="utf-8")).get("tables", {})
     except (OSError, ValueError):
         records = {}
-    return {"links": data.get("links") or [], "scales": data.get("scales") or [], "records": records}
+    return {"links": data.get("links") or [], "scales": data.get("scales") or [], "records": records,
+            "scale_weak": data.get("scale_weak") or []}
 
 
 def links(kind: str) -> list[dict[str, Any]]:
@@ -185,6 +186,14 @@ def hotel_stay(columns: Columns, domain_id: str | None) -> None:
         derive(nights, f"{check_out['name']} - {check_in['name']}")
     elif check_in and check_out and nights and not given(check_out, "formula") and not check_out.get("step"):
         derive(check_out, f"{check_in['name']} + {nights['name']}")  # the nights were asked for: the dates follow them
+    elif check_in and check_out and not nights and check_out.get("after") == check_in["name"] and \
+            check_out["type"] == "date" and not given(check_out, "after", "formula", "window"):
+        hi = int(check_out.get("max_days") or 14)  # most stays are short: one to three nights
+        stay = {"name": "nights", "type": "int", "min": max(int(check_out.get("min_days") or 1), 1), "max": max(hi, 2),
+                "distribution": "lognormal", "mean": min(2.8, hi / 2), "std": min(2.2, hi / 3), "hidden": True,
+                "description": "nights of the stay"}
+        columns.insert(columns.index(check_out), stay)
+        derive(check_out, f"{check_in['name']} + nights")
     total_price = find_col(columns, r"(^|_)(total|total_price|total_cost|total_amount|amount)$", AMOUNTS)
     nightly = find_col(columns, r"(nightly|per_night|room_rate|por_noche|par_nuit|pro_nacht|per_notte|per_nacht|por_noite)",
                        AMOUNTS)
@@ -256,6 +265,55 @@ def stock_day(columns: Columns, domain_id: str | None) -> None:
             derive(high, f"round(max({opening['name']}, {closing['name']}) * (1 + uniform(0, 0.015)), 2)")
         if low:
             derive(low, f"round(min({opening['name']}, {closing['name']}) * (1 - uniform(0, 0.015)), 2)")
+
+
+def trip_speed(columns: Columns, domain_id: str | None) -> None:
+    """A ride takes its distance at city speeds: the duration is the distance over a speed drawn
+    per trip, the drop-off that long after the pick-up ("speed" links: names and speeds)."""
+    for link in links("speed"):
+        start, end = find_col(columns, link["start"], ("datetime",)), find_col(columns, link["end"], ("datetime",))
+        if not (start and end) and domain_id not in link.get("domains", []):
+            continue
+        distance = find_col(columns, link["distance"], AMOUNTS)
+        if distance is None or distance is start or given(distance, "formula"):
+            continue
+        metric = bool(re.search(r"km|kilomet", distance["name"]))
+        lo, hi = (x * 1.609 for x in link["mph"]) if metric else link["mph"]
+        hours = f"{distance['name']} / uniform({number_text(lo)}, {number_text(hi)})"
+        duration = find_col([c for c in columns if c is not distance and c is not start and c is not end],
+                            link["duration"], AMOUNTS)
+        if duration is not None and not given(duration, "formula", "range"):
+            per_hour = 3600 if re.search(r"sec", duration["name"]) else 1 if re.search(r"hour|hrs?$", duration["name"]) else 60
+            derive(duration, f"round({hours} * {per_hour}, {0 if duration['type'] == 'int' else 1})")
+            if duration["type"] == "int" or duration.get("_was_int"):
+                duration["decimals"] = 0
+            hours = f"{duration['name']} / {per_hour}"
+        if start and end and not given(end, "formula", "after", "window") and not end.get("step"):
+            keep = {k: end[k] for k in DERIVED_KEEPS if k in end}
+            end.clear()
+            end.update(keep, type="formula", expr=f"{start['name']} + {hours} / 24")
+        break
+
+
+def tip_share(columns: Columns, domain_id: str | None) -> None:
+    """A tip is a share of the bill: mostly 10-25% of it by card, mostly nothing in cash ("tip" links)."""
+    for link in links("tip"):
+        tip = find_col(columns, link["tip"], AMOUNTS)
+        base = find_col([c for c in columns if c is not tip], link["base"], AMOUNTS + COMPUTED)
+        if tip is None or base is None or given(tip, "formula", "range", "depends") or reads(columns, base, tip["name"]):
+            continue
+        mean, sd = link["share"]
+        share = f"max(normal({number_text(mean)}, {number_text(sd)}), 0)"
+        if link.get("none"):
+            share = f"if(uniform(0, 1) < {number_text(link['none'])}, 0, {share})"
+        pay = find_col(columns, link["payment"], ("choice",))
+        cash = next((v for v in (pay or {}).get("values") or [] if re.search(r"cash", str(v), re.I)), None)
+        if pay is not None and cash is not None:
+            low, high = link.get("cash_share", [0.05, 0.15])
+            share = (f"if({pay['name']} == {condition_value(cash)}, if(uniform(0, 1) < {number_text(link['cash_zero'])}, 0, "
+                     f"uniform({number_text(low)}, {number_text(high)})), {share})")
+        derive(tip, f"round({base['name']} * {share}, 2)")
+        break
 
 
 def min_max_pairs(columns: Columns, domain_id: str | None) -> None:
@@ -413,17 +471,22 @@ def ordinal_prices(columns: Columns, domain_id: str | None) -> None:
             continue
         order = sorted(ranks, key=lambda v: ranks[v])
         step = float(link.get("step", 0.35))
-        depend_on_rank(value, by, order, step)
+        depend_on_rank(value, by, order, step, ranks)
 
 
 def scale_ranks(values: list[Any]) -> dict[Any, float] | None:
     """The rank of each value on a known ordinal scale, if they all lie on one."""
     low = [re.sub(r"[^a-z0-9+ ]", " ", str(v).lower()).strip() for v in values]
+    weak = set(knowledge().get("scale_weak") or [])
     for scale in knowledge().get("scales", []):
         ranks: dict[Any, float] = {}
         for value, text in zip(values, low):
-            rank = next((i for i, names in enumerate(scale) if text in names
-                         or any(n and re.search(rf"\b{re.escape(n)}\b", text) for n in names if len(n) > 2)), None)
+            rank = next((i for i, names in enumerate(scale) if text in names), None)
+            if rank is None:  # "Executive Suite" is a suite, "Deluxe King" deluxe: the highest word that ranks,
+                found = [(n in weak, i) for i, names in enumerate(scale) for n in names if len(n) > 2
+                         and re.search(rf"\b{re.escape(n)}\b", text)]  # a bed size only when nothing else does
+                strong = [i for w, i in found if not w]
+                rank = max(strong) if strong else max((i for _, i in found), default=None)
             if rank is None:
                 break
             ranks[value] = rank
@@ -433,10 +496,14 @@ def scale_ranks(values: list[Any]) -> dict[Any, float] | None:
     return None
 
 
-def depend_on_rank(value: dict[str, Any], by: dict[str, Any], order: list[Any], step: float) -> None:
-    """Cases of a number column that rise with the rank of the values of `by`, around its own mean."""
+def depend_on_rank(value: dict[str, Any], by: dict[str, Any], order: list[Any], step: float,
+                   ranks: dict[Any, float] | None = None) -> None:
+    """Cases of a number column that rise with the rank of the values of `by`, around its own mean;
+    values of one rank (two kinds of suite) alike."""
     n = len(order)
-    factors = [(1 + step) ** (i - (n - 1) / 2) for i in range(n)]
+    places = [float(ranks[v]) for v in order] if ranks else [float(i) for i in range(n)]
+    middle = (min(places) + max(places)) / 2
+    factors = [(1 + step) ** (p - middle) for p in places]
     value["depends_on"] = by["name"]
     value["cases"] = [dict(when=v, **scaled_case(value, f)) for v, f in zip(order, factors)]
 
@@ -617,7 +684,7 @@ def value_factors(columns: Columns, domain_id: str | None) -> None:
 
 
 RELATIONS: list[Callable[[Columns, str | None], None]] = [
-    dates_in_order, hotel_stay, line_total, birth_date_from_age, graduation_year_from_age,
+    dates_in_order, hotel_stay, line_total, trip_speed, tip_share, birth_date_from_age, graduation_year_from_age,
     experience_from_age, salary_from_experience, stock_day, min_max_pairs, country_of_place,
     ad_funnel, total_charges, records_agree, formula_links, correlated_pairs, chance_links, ordinal_prices,
     grade_from_score, follow_up_measure, differ_pairs, only_when, value_factors,

@@ -951,6 +951,7 @@ def test_a_place_holding_several_things_names_the_dataset_and_its_items_are_a_ta
     text = "An online shop with customers, products and orders, where each order has one to five order items"
     schema = designed(text).schema
     assert {t.name for t in schema.tables} == {"customers", "products", "orders", "order_items"}
+    assert schema.name == "online_shop"
     data = all_tables(text, n=2000)
     per_order: dict = {}
     for order in data["order_items"]["order_id"]:
@@ -1015,6 +1016,44 @@ def test_working_days_in_words():
     assert all(d.weekday() < 5 for d in data["delivery_date"])
     data = main_table("Store sales with store, date and revenue, one row per store per business day", n=600)
     assert all(d.weekday() < 5 for d in data["date"])
+
+
+def test_rule_trip_speed_taxi_trips_take_their_distance_at_city_speeds():
+    data = main_table("taxi trips", n=5000)
+    hours = [(b - a).total_seconds() / 3600 for a, b in zip(data["pickup_time"], data["dropoff_time"])]
+    speeds = [d / h for d, h in zip(data["trip_distance_miles"], hours)]
+    assert all(9.5 <= s <= 40.5 for s in speeds)
+    by_hour = np.bincount([t.hour for t in data["pickup_time"]], minlength=24)
+    assert by_hour[17:23].sum() / 6 > 2 * by_hour[2:6].sum() / 4  # evenings busy, small hours quiet
+    data = main_table("Taxi trips with pickup time, dropoff time, trip distance km, duration minutes and fare")
+    pairs = [(d, m) for d, m in zip(data["trip_distance_km"], data["duration_minutes"]) if m >= 10]  # whole minutes
+    assert pairs and all(15 <= d / (m / 60) <= 68 for d, m in pairs)
+
+
+def test_rule_tip_share_of_the_fare_by_card_and_mostly_none_in_cash():
+    data = main_table("taxi trips", n=5000)
+    card = [t / f for t, f, p in zip(data["tip"], data["fare"], data["payment_type"]) if p == "card"]
+    cash = [t for t, p in zip(data["tip"], data["payment_type"]) if p == "cash"]
+    assert sum(1 for x in card if 0.10 <= x <= 0.25) / len(card) > 0.8
+    assert sum(1 for t in cash if t == 0) / len(cash) > 0.8
+    data = main_table("Restaurant bills with bill amount, tip and payment method")
+    assert all(0 <= t <= 0.5 * b for t, b in zip(data["tip"], data["bill_amount"]))
+
+
+def test_hotel_stays_are_mostly_short_and_priced_by_room_rank():
+    data = main_table("Hotel reservations with guest name, check-in date, check-out date, room type and nightly rate",
+                      n=6000)
+    nights = [(b - a).days for a, b in zip(data["check_in_date"], data["check_out_date"])]
+    assert sum(1 for n in nights if 1 <= n <= 3) / len(nights) > 0.6 and min(nights) >= 1
+    assert np.bincount(nights).argmax() in (1, 2)
+    rate = {}
+    for kind, price in zip(data["room_type"], data["nightly_rate"]):
+        rate.setdefault(kind, []).append(price)
+    mean = {k: np.mean(v) for k, v in rate.items()}
+    suite = max(v for k, v in mean.items() if "Suite" in k and "Junior" not in k)
+    deluxe = np.mean([v for k, v in mean.items() if "Deluxe" in k])
+    standard = np.mean([v for k, v in mean.items() if "Standard" in k])
+    assert suite > deluxe > standard
 
 
 def test_dataset_from_their_and_counts():
