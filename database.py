@@ -302,7 +302,9 @@ def dialect_of(name: str) -> str:
 def sa_dialect(dialect: str) -> sa.engine.Dialect:
     from sqlalchemy.dialects import mysql, postgresql, sqlite
 
-    return {"postgres": postgresql.dialect, "sqlite": sqlite.dialect, "mysql": mysql.dialect}[dialect]()
+    # named parameters: the script's text is run as is, so a % in a CHECK stays one % (not %%)
+    kind = {"postgres": postgresql.dialect, "sqlite": sqlite.dialect, "mysql": mysql.dialect}[dialect]
+    return kind(paramstyle="named")
 
 
 # --- literals ---
@@ -721,23 +723,21 @@ def reads_never_null(schema: Schema, table: Table, name: str, depth: int) -> boo
     return target is not None and never_null(schema, here, target, depth + 1)
 
 
-def create_statements(plans: dict[str, TablePlan], order: list[str], metadata: sa.MetaData,
-                      sa_dialect_: sa.engine.Dialect, if_not_exists: bool
-                      ) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+def create_statements(plans: dict[str, TablePlan], order: list[str], if_not_exists: bool
+                      ) -> tuple[dict[str, CreateTable], dict[str, list[AddConstraint]]]:
     """Each table's CREATE TABLE, and the foreign keys added after every table exists (to a table
-    made later: a circle of tables), as SQL text of the dialect."""
+    made later: a circle of tables)."""
+    metadata = sa.MetaData()
     tables: dict[str, sa.Table] = {}
     for i, name in enumerate(order):
         tables[name] = plans[name].sa_table(metadata, set(order[i + 1:]))
-    creates: dict[str, str] = {}
-    alters: dict[str, list[str]] = {}
+    creates: dict[str, CreateTable] = {}
+    alters: dict[str, list[AddConstraint]] = {}
     for name in order:
         table = tables[name]
         inline = [fk for fk in table.foreign_key_constraints if not fk.use_alter]
-        creates[name] = str(CreateTable(table, if_not_exists=if_not_exists, include_foreign_key_constraints=inline)
-                            .compile(dialect=sa_dialect_)).strip()
-        alters[name] = [(str(AddConstraint(fk).compile(dialect=sa_dialect_)).strip(), str(fk.name))
-                        for fk in table.foreign_key_constraints if fk.use_alter]
+        creates[name] = CreateTable(table, if_not_exists=if_not_exists, include_foreign_key_constraints=inline)
+        alters[name] = [AddConstraint(fk) for fk in table.foreign_key_constraints if fk.use_alter]
     return creates, alters
 
 
@@ -774,11 +774,13 @@ class SqlContainer(Container):
             lines.append("PRAGMA foreign_keys = ON;\nBEGIN;\n")
         else:
             lines.append("SET NAMES utf8mb4;\n")
-        creates, alters = create_statements(self.plans, self.order, sa.MetaData(), self.sa, True)
-        lines += [creates[name] + ";\n" for name in self.order]
+        creates, alters = create_statements(self.plans, self.order, True)
+        lines += [str(creates[name].compile(dialect=self.sa)).strip() + ";\n" for name in self.order]
         for name in self.order:
-            for alter, fk in alters[name]:
-                lines.append((guarded(alter, name, fk, self.plans[name]) if d == "postgres" else alter + ";") + "\n")
+            for add in alters[name]:
+                alter = str(add.compile(dialect=self.sa)).strip()
+                lines.append((guarded(alter, name, str(add.element.name), self.plans[name]) if d == "postgres"
+                              else alter + ";") + "\n")
         if d == "mysql":
             lines.append("START TRANSACTION;\n")   # MySQL commits CREATE TABLE at once: the rows are one transaction
         return "\n".join(lines).encode("utf-8") + b"\n"
@@ -876,7 +878,7 @@ def write_into(url: str, schema: Schema, batches: Iterator[tuple[str, pa.Table]]
         with engine.connect() as conn, conn.begin():
             inspector = sa.inspect(conn)
             existing = {name.lower(): name for name in inspector.get_table_names()}
-            creates, alters = create_statements(plans, order, sa.MetaData(), engine.dialect, False)
+            creates, alters = create_statements(plans, order, False)
             for name in order:
                 found = existing.get(name.lower())
                 if found is not None:
@@ -884,11 +886,11 @@ def write_into(url: str, schema: Schema, batches: Iterator[tuple[str, pa.Table]]
             made = [name for name in order if name.lower() not in existing]
             for name in made:
                 current = name
-                conn.exec_driver_sql(creates[name])
+                conn.execute(creates[name])
             for name in made:
                 current = name
-                for alter, _ in alters[name]:
-                    conn.exec_driver_sql(alter)
+                for add in alters[name]:
+                    conn.execute(add)
             cursor = conn.connection.driver_connection.cursor()   # in the transaction begun above
             try:
                 for name, batch in batches:
