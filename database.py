@@ -944,6 +944,8 @@ def ddl_from_db(url: str) -> str:
         statements = []
         for table in tables:
             keep_unique(engine, table, dialect)
+            if dialect == "postgres":
+                exact_checks(engine, table)
             for col in table.columns:
                 if col.identity is not None:   # only what differs from the defaults, in the order sqlglot reads
                     ident = col.identity
@@ -956,13 +958,28 @@ def ddl_from_db(url: str) -> str:
                     q = engine.dialect.identifier_preparer.quote(col.name)
                     listed = ", ".join(quote_one(v, dialect) for v in values)
                     table.append_constraint(sa.CheckConstraint(sa.text(f"{q} IN ({listed})")))
-            statements.append(str(CreateTable(table).compile(dialect=engine.dialect)).strip() + ";")
+            statements.append(str(CreateTable(table).compile(dialect=sa_dialect(dialect))).strip() + ";")
     except SQLAlchemyError as err:
         cause = getattr(err, "orig", None) or err
         raise SchemaError(f"--from-db {clip(shown, 200)}: {scrub(str(cause), url)}") from None
     finally:
         engine.dispose()
     return f"-- dialect: {dialect}\n" + "\n\n".join(statements) + "\n"
+
+
+def exact_checks(engine: sa.engine.Engine, table: sa.Table) -> None:
+    """PostgreSQL: each CHECK as the database keeps it, every parenthesis in place (reflection's
+    pretty form drops them, and `a AND (b AND c)` read back would be grouped otherwise)."""
+    name = engine.dialect.identifier_preparer.quote(table.name)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                                    "WHERE conrelid = CAST(:t AS regclass) AND contype = 'c'"), {"t": name}).fetchall()
+    defs = {row[0]: row[1] for row in rows}
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.CheckConstraint) and constraint.name in defs:
+            m = re.match(r"^CHECK \((.*)\)( NOT VALID)?$", defs[constraint.name], re.S)
+            if m:
+                constraint.sqltext = sa.text(m.group(1))
 
 
 def keep_unique(engine: sa.engine.Engine, table: sa.Table, dialect: str) -> None:

@@ -355,14 +355,18 @@ class Builder:
             raise self.cannot(table, col.name, text)
         return [side[1]]
 
-    def any_array(self, node: exp.Expression) -> list[Any] | None:
-        """`col = ANY (ARRAY['a', 'b'])`, PostgreSQL's own spelling of IN."""
-        if not isinstance(node, exp.EQ) or not isinstance(bare(node.this), exp.Column):
+    def any_array(self, node: exp.Expression, compare: type = exp.EQ, word: str = "ANY") -> list[Any] | None:
+        """`col = ANY (ARRAY['a', 'b'])`, PostgreSQL's own spelling of IN (and `col <> ALL (...)`,
+        its NOT IN, with exp.NEQ and "ALL")."""
+        if not isinstance(node, compare) or not isinstance(bare(node.this), exp.Column):
             return None
         right = unparen(node.expression)
-        if not isinstance(right, exp.Any):
+        if isinstance(right, exp.Anonymous) and right.name.upper() == word and len(right.expressions) == 1:
+            inner = right.expressions[0]      # sqlglot reads ALL (ARRAY[...]) as a function call
+        elif isinstance(right, exp.Any if word == "ANY" else exp.All):
+            inner = right.this
+        else:
             return None
-        inner = right.this
         while isinstance(inner, (exp.Cast, exp.Paren)):
             inner = inner.this
         if not isinstance(inner, exp.Array):
@@ -402,6 +406,10 @@ class Builder:
             raise self.cannot(table, col.name, text)
         if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
             rule.always_null = True
+            return
+        excluded = self.any_array(node, exp.NEQ, "ALL")
+        if excluded is not None:
+            rule.exclude += excluded
             return
         if isinstance(node, exp.In) or self.any_array(node) is not None:
             self.allow(rule, self.listed(table, col, node, text))

@@ -107,11 +107,13 @@ def sql_text(node: exp.Expression, dialect: str) -> str:
 
 
 class KeptPostgres(Postgres):
-    """PostgreSQL as read here: now() stays now() (sqlglot reads it as CURRENT_TIMESTAMP, which
-    PostgreSQL keeps as a different expression, so a table written back would differ)."""
+    """PostgreSQL as read here: now() and char_length() stay as written (sqlglot reads them as
+    CURRENT_TIMESTAMP and LENGTH, which PostgreSQL keeps as other expressions, so a table written
+    back would differ)."""
 
     class Parser(Postgres.Parser):
-        FUNCTIONS = {name: f for name, f in Postgres.Parser.FUNCTIONS.items() if name != "NOW"}
+        FUNCTIONS = {name: f for name, f in Postgres.Parser.FUNCTIONS.items()
+                     if name not in ("NOW", "CHAR_LENGTH", "CHARACTER_LENGTH")}
 
 
 READERS: dict[str, Any] = {"postgres": KeptPostgres}
@@ -688,7 +690,7 @@ def reference(ref: exp.Reference, columns: list[str], label: str | None, source:
 
 def portable(node: exp.Expression, table: SqlTable | None = None, source: str = "") -> exp.Expression:
     """A condition without one database's spelling: casts of columns and constants dropped,
-    `x = ANY (ARRAY[...])` as `x IN (...)`, a date plus days (`end_date <= start_date + 14`) as
+    `x = ANY (ARRAY[...])` as `x IN (...)`, char_length() as LENGTH, a date plus days (`end_date <= start_date + 14`) as
     the date function of the target dialect."""
     def simplify(n: exp.Expression) -> exp.Expression:
         if isinstance(n, (exp.Add, exp.Sub)) and table is not None:
@@ -701,6 +703,9 @@ def portable(node: exp.Expression, table: SqlTable | None = None, source: str = 
                 inner = inner.this
             if isinstance(inner, exp.Array):
                 return exp.In(this=n.this, expressions=[i.copy() for i in inner.expressions])
+        if isinstance(n, exp.Anonymous) and n.name.lower() in ("char_length", "character_length") and \
+                len(n.expressions) == 1:
+            return exp.Length(this=n.expressions[0].copy())
         if isinstance(n, (exp.Cast, exp.TryCast)) and isinstance(unparen(n.this), (exp.Column, exp.Literal, exp.Neg)):
             return unparen(n.this).copy()
         return n
