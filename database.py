@@ -247,7 +247,7 @@ class SourceTable:
     always: bool = False            # GENERATED ALWAYS AS IDENTITY: explicit values need OVERRIDING SYSTEM VALUE
 
 
-SOURCES: OrderedDict[str, Callable[[str], SourceTable]] = OrderedDict()
+SOURCES: OrderedDict[str, Callable[[str], SourceTable | None]] = OrderedDict()
 SOURCES_KEPT = 512
 SOURCES_LOCK = threading.Lock()
 
@@ -259,7 +259,7 @@ def table_print(table: Table) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def remember_source(table: Table, render: Callable[[str], SourceTable]) -> None:
+def remember_source(table: Table, render: Callable[[str], SourceTable | None]) -> None:
     """Keep how the DDL wrote a table, for the CREATE TABLE of its rows (ddl.py calls this); a
     table from a description has none and gets a CREATE TABLE from its columns."""
     key = table_print(table)
@@ -276,8 +276,8 @@ def source_of(table: Table, dialect: str) -> SourceTable | None:
     if render is None:
         return None
     found = render(dialect)
-    names = {c.name for c in found.columns}
-    return found if all(c.name in names for c in table.visible()) else None
+    names = {c.name for c in found.columns} if found is not None else set()
+    return found if found is not None and all(c.name in names for c in table.visible()) else None
 
 
 class RawType(UserDefinedType):  # type: ignore[type-arg]

@@ -32,6 +32,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from columns import MAX_NAME_CHARS
 from database import SourceTable, remember_source
@@ -582,9 +583,12 @@ class Written:
         self.table, self.dialect, self.primaries = table, dialect, primaries
         self.made: dict[str, SourceTable] = {}
 
-    def __call__(self, target: str) -> SourceTable:
+    def __call__(self, target: str) -> SourceTable | None:
         if target not in self.made:
-            found = source_table(self.table, self.dialect, target)
+            try:
+                found = source_table(self.table, self.dialect, target)
+            except (SqlglotError, ValueError, TypeError, KeyError, AttributeError):
+                return None     # a part sqlglot cannot write: the CREATE TABLE comes from the columns
             for key in found.keys:
                 if key.kind == "foreign" and not key.targets:   # REFERENCES t: its primary key
                     key.targets = list(self.primaries.get(key.table.lower()) or [])

@@ -366,6 +366,11 @@ class TableBuilder:
     def b_suggest(self, col: SqlColumn) -> dict[str, Any] | None:
         return suggest(col.name, self.b.context, self.table.name.replace("_", " "))
 
+    def after_key(self, col: SqlColumn) -> bool:
+        """Whether a column comes after the table's key (the first id column is the key)."""
+        names = [c.name for c in self.table.columns]
+        return self.key is None or names.index(col.name) > names.index(self.key)
+
     def value_column(self, col: SqlColumn, rule: Rules) -> dict[str, Any]:
         guess = self.b_suggest(col)
         family = col.type.family
@@ -375,8 +380,8 @@ class TableBuilder:
             spec.pop("unique", None)
             spec["step"] = "1d" if family == "date" else "1h"
             spec["per"] = self.role.owner
-        elif col.name in self.role.numbered or (col.auto and family == "int" and rule.lo is None
-                                                 and rule.hi is None and not rule.values and not rule.exclude):
+        elif col.name in self.role.numbered or (col.auto and family == "int" and self.after_key(col) and not (
+                rule.lo is not None or rule.hi is not None or rule.values or rule.exclude)):
             spec = {"type": "id"}     # numbered, as its sequence would (the script then moves the sequence on)
         elif values is not None:
             spec = self.choice(col, rule, values, guess)
