@@ -34,7 +34,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.schema import AddConstraint, CreateTable
+from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 from sqlalchemy.types import UserDefinedType
 
 from cells import fixed_decimals
@@ -245,6 +245,8 @@ class SourceTable:
     keys: list[SourceKey]
     auto: list[str]                 # columns a sequence or counter numbers
     always: bool = False            # GENERATED ALWAYS AS IDENTITY: explicit values need OVERRIDING SYSTEM VALUE
+    before: list[str] = field(default_factory=list)   # statements that make its types (PostgreSQL's enums)
+    after: list[str] = field(default_factory=list)    # and its unique indexes, once it exists
 
 
 SOURCES: OrderedDict[str, Callable[[str], SourceTable | None]] = OrderedDict()
@@ -741,6 +743,11 @@ def create_statements(plans: dict[str, TablePlan], order: list[str], if_not_exis
     return creates, alters
 
 
+def types_first(plans: dict[str, TablePlan], order: list[str]) -> list[str]:
+    """The statements that make the types the tables' columns name, each once."""
+    return list(dict.fromkeys(s for name in order if plans[name].source for s in plans[name].source.before))
+
+
 def guarded(alter: str, table: str, name: str, plan: TablePlan) -> str:
     """PostgreSQL: the ALTER TABLE only when the constraint is not there yet, so the script runs
     again over tables it made."""
@@ -775,7 +782,10 @@ class SqlContainer(Container):
         else:
             lines.append("SET NAMES utf8mb4;\n")
         creates, alters = create_statements(self.plans, self.order, True)
+        lines += [line + ";\n" for line in types_first(self.plans, self.order)]
         lines += [str(creates[name].compile(dialect=self.sa)).strip() + ";\n" for name in self.order]
+        lines += [line + ";\n" for name in self.order if self.plans[name].source
+                  for line in self.plans[name].source.after]
         for name in self.order:
             for add in alters[name]:
                 alter = str(add.compile(dialect=self.sa)).strip()
@@ -884,11 +894,15 @@ def write_into(url: str, schema: Schema, batches: Iterator[tuple[str, pa.Table]]
                 if found is not None:
                     refuse_other_columns(inspector, found, plans[name], shown)
             made = [name for name in order if name.lower() not in existing]
+            for statement in types_first(plans, made):
+                conn.exec_driver_sql(statement)
             for name in made:
                 current = name
                 conn.execute(creates[name])
             for name in made:
                 current = name
+                for statement in plans[name].source.after if plans[name].source else []:
+                    conn.exec_driver_sql(statement)
                 for add in alters[name]:
                     conn.execute(add)
             cursor = conn.connection.driver_connection.cursor()   # in the transaction begun above
@@ -941,9 +955,11 @@ def ddl_from_db(url: str) -> str:
             tables = list(metadata.sorted_tables)
         if not tables:
             raise SchemaError(f"--from-db {clip(shown, 200)}: the database has no tables")
-        statements = []
+        statements: list[str] = []
+        types: dict[str, str] = {}     # PostgreSQL's enum types, made before the tables
+        indexes: list[str] = []
         for table in tables:
-            keep_unique(engine, table, dialect)
+            indexes += keep_unique(engine, table, dialect)
             if dialect == "postgres":
                 exact_checks(engine, table)
             for col in table.columns:
@@ -952,7 +968,11 @@ def ddl_from_db(url: str) -> str:
                     col.identity = sa.Identity(always=bool(ident.always), start=None if ident.start in (None, 1)
                                                else ident.start, increment=None if ident.increment in (None, 1)
                                                else ident.increment)
-                if isinstance(col.type, sa.Enum) and col.type.enums:
+                if isinstance(col.type, sa.Enum) and col.type.enums and dialect == "postgres" and col.type.name:
+                    listed = ", ".join(quote_one(v, dialect) for v in col.type.enums)
+                    named = sa_dialect(dialect).identifier_preparer.quote(col.type.name)
+                    types[col.type.name] = f"CREATE TYPE {named} AS ENUM ({listed});"
+                elif isinstance(col.type, sa.Enum) and col.type.enums:
                     values = list(col.type.enums)
                     col.type = sa.String(max(len(v) for v in values))
                     q = engine.dialect.identifier_preparer.quote(col.name)
@@ -964,7 +984,7 @@ def ddl_from_db(url: str) -> str:
         raise SchemaError(f"--from-db {clip(shown, 200)}: {scrub(str(cause), url)}") from None
     finally:
         engine.dispose()
-    return f"-- dialect: {dialect}\n" + "\n\n".join(statements) + "\n"
+    return f"-- dialect: {dialect}\n" + "\n\n".join([*types.values(), *statements, *indexes]) + "\n"
 
 
 def exact_checks(engine: sa.engine.Engine, table: sa.Table) -> None:
@@ -982,17 +1002,22 @@ def exact_checks(engine: sa.engine.Engine, table: sa.Table) -> None:
                 constraint.sqltext = sa.text(m.group(1))
 
 
-def keep_unique(engine: sa.engine.Engine, table: sa.Table, dialect: str) -> None:
+def keep_unique(engine: sa.engine.Engine, table: sa.Table, dialect: str) -> list[str]:
     """UNIQUE as a table constraint wherever reflection found it: unique indexes, SQLite's
     inline UNIQUE (an automatic index reflection leaves out), without PostgreSQL's NULLS DISTINCT
-    (the default, which the reader need not know)."""
+    (the default, which the reader need not know). PostgreSQL's unique indexes are kept as
+    CREATE UNIQUE INDEX statements, returned to follow the table."""
     have = {tuple(sorted(c.name for c in uc.columns))
             for uc in table.constraints if isinstance(uc, sa.UniqueConstraint)}
     wanted: list[list[str]] = []
+    made: list[str] = []
     for index in table.indexes:
         names = [c.name for c in index.columns]
         if index.unique and names and len(names) == len(index.expressions):
-            wanted.append(names)
+            if dialect == "postgres" and index.name:    # a unique index stays one
+                made.append(str(CreateIndex(index).compile(dialect=sa_dialect(dialect))).strip() + ";")
+            else:
+                wanted.append(names)
     if dialect == "sqlite":
         with engine.connect() as conn:
             q = engine.dialect.identifier_preparer.quote
@@ -1010,6 +1035,7 @@ def keep_unique(engine: sa.engine.Engine, table: sa.Table, dialect: str) -> None
     for uc in table.constraints:
         if isinstance(uc, sa.UniqueConstraint) and uc.dialect_kwargs.get("postgresql_nulls_not_distinct") is False:
             uc.dialect_options["postgresql"]["nulls_not_distinct"] = None
+    return made
 
 
 __all__ = ["SqlContainer", "SqlType", "parse_type", "render_type", "write_into", "ddl_from_db", "redact_url",

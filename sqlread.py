@@ -89,6 +89,7 @@ class SqlTable:
     foreign: list[Foreign] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     items: list[exp.Expression] = field(default_factory=list)   # table-level keys and CHECKs, as written
+    indexes: list[tuple[str, list[str]]] = field(default_factory=list)   # CREATE UNIQUE INDEX name, columns
 
     def col(self, name: str) -> SqlColumn | None:
         found = next((c for c in self.columns if c.name == name), None)
@@ -385,9 +386,8 @@ class Reader:
             cols.append(ident(inner, self.dialect))
         if cols:
             table.uniques.append(self.known(table, cols, "CREATE UNIQUE INDEX"))
-            unique = exp.UniqueColumnConstraint(this=exp.Schema(expressions=[exp.to_identifier(c) for c in cols]))
-            name = index.this if isinstance(index.this, exp.Identifier) else None
-            table.items.append(exp.Constraint(this=name.copy(), expressions=[unique]) if name else unique)
+            name = ident(index.this, self.dialect) if isinstance(index.this, exp.Identifier) else ""
+            table.indexes.append((name or f"{table.name}_{'_'.join(table.uniques[-1])}_idx"[:63], table.uniques[-1]))
 
     def alter(self, st: exp.Alter) -> None:
         table = self.table(st.this, "ALTER TABLE")
@@ -574,6 +574,7 @@ def source_table(table: SqlTable, source: str, target: str) -> SourceTable:
     auto: list[str] = []
     always = False
     inline_key = False
+    before: list[str] = []
     for col in table.columns:
         node = col.node
         constraints = [(c.this if isinstance(c, exp.ColumnConstraint) else None,
@@ -590,8 +591,15 @@ def source_table(table: SqlTable, source: str, target: str) -> SourceTable:
         rowid = (source == "sqlite" and table.primary == [col.name] and written.upper() in ("INT", "INTEGER"))
         is_auto = (col.auto or serial or rowid) and col.type.family == "int" and computed is None
         out = SourceColumn(col.name, "", not_null=col.not_null or col.name in table.primary)
-        if col.type.values is not None and not (same and isinstance(kind, exp.DataType)
-                                                and kind.this in (exp.DataType.Type.ENUM, exp.DataType.Type.SET)):
+        if col.type.values is not None and same and target == "postgres" and isinstance(kind, exp.DataType) \
+                and kind.this == exp.DataType.Type.USERDEFINED:     # CREATE TYPE ... AS ENUM, made first
+            name = written.split(".")[-1]
+            listed = ", ".join(exp.Literal.string(str(v)).sql(dialect=target) for v in col.type.values)
+            before.append(f"DO $$ BEGIN CREATE TYPE {name} AS ENUM ({listed}); "
+                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+            out.type = name
+        elif col.type.values is not None and not (same and isinstance(kind, exp.DataType)
+                                                  and kind.this in (exp.DataType.Type.ENUM, exp.DataType.Type.SET)):
             out.type = render_type(col.type, target)
             listed = ", ".join(exp.Literal.string(str(v)).sql(dialect=target) for v in col.type.values)
             keys.append(SourceKey("check", [col.name], text=f"{quoted(col.name, target)} IN ({listed})"))
@@ -644,7 +652,15 @@ def source_table(table: SqlTable, source: str, target: str) -> SourceTable:
             found = table_key(inner, label, source, target, table)
             if found is not None and not (inline_key and found.kind == "primary"):
                 keys.append(found)
-    return SourceTable(columns, keys, auto, always)
+    after = []
+    for name, cols in table.indexes:
+        if target == "mysql":    # no CREATE INDEX IF NOT EXISTS there: a UNIQUE key of the table
+            keys.append(SourceKey("unique", cols, name=name))
+        else:
+            listed = ", ".join(quoted(c, target) for c in cols)
+            after.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {quoted(name, target)} ON {quoted(table.name, target)} "
+                         f"({listed})")
+    return SourceTable(columns, keys, auto, always, list(dict.fromkeys(before)), after)
 
 
 def sqlite_type(kind: exp.DataType) -> str:
