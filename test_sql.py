@@ -741,6 +741,11 @@ def test_ddl_into_postgres_and_sqlite_makes_the_users_tables(cli_env, pg):
     assert pg.query(db, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' "
                         "AND connamespace = 'public'::regnamespace") == [
         ("CHECK ((total > (0)::numeric))",)]
+    made = pg.new_database()     # tables the user made first: their sequences are moved on too
+    assert pg.psql(made, USER_SHOP_DDL).returncode == 0
+    assert run_cli("--ddl", write_ddl(cli_env, USER_SHOP_DDL), "--rows", "60", "--seed", "3", "--into",
+                   pg.url(made)) == 0
+    assert pg.query(made, "INSERT INTO customers (email) VALUES ('x@y.z') RETURNING id, status") == [(61, "active")]
     path = cli_env / "shop.db"
     assert run_cli("--ddl", write_ddl(cli_env, USER_SHOP_DDL), "--rows", "60", "--seed", "3", "--into",
                    f"sqlite:///{path}") == 0
