@@ -291,6 +291,19 @@ PER_TIME_RX = re.compile(r"\b(?:one\s+(?:row|record|reading|entry|line|sample|sn
                          r"(?P<u>second|minute|hour|day|week|month|year)\b|\b(?:one\s+(?:row|record|"
                          r"reading|entry|line|observation)\s+)?per\s+(?P<wd2>(?:trading|business|working|market)\s+)?"
                          r"(?P<u2>day|hour|week|month)\s+per\s+(?P<per2>[\w'-]+)", re.I)
+ADVERB_PER_RX = re.compile(r"\b(?P<a>hourly|daily|weekly|monthly)\s+(?P<what>(?:[a-z]+\s+){1,2}?)(?:per|for each|for every)\s+"
+                           r"(?P<per>[a-z][\w'-]*)", re.I)
+MONEY_AFTER_ADVERB = re.compile(r"\s+(?:salary|income|fee|fees|charge|charges|rate|price|cost|budget|pay|wage|rent|"
+                                r"bill|payment|premium|allowance|limit|cap|quota|dose|average|mean)\b", re.I)
+def read_adverb_per(text: str) -> Rule | None:
+    """'Daily sales per store' as the subject of one table: one row per store a day."""
+    m = ADVERB_PER_RX.search(text)
+    if not m or MONEY_AFTER_ADVERB.match(text[m.end("a"):]):
+        return None
+    return Rule("step", target=clean_mention(m.group("what")), args={"step": ADVERB_STEPS[m.group("a").lower()]},
+                other=m.group("per"), text=m.group(0))
+
+
 # "on trading days", "weekdays only", "no weekends": dates fall Monday to Friday
 WORKDAYS_RX = re.compile(r"\b(?:every|each|on|only on)\s+(?:trading|business|working|market)\s+days?\b|"
                          r"\b(?:only\s+on\s+weekdays|(?:on\s+)?weekdays\s+only|no\s+weekends?|(?:excluding|except)\s+"

@@ -758,6 +758,8 @@ class Placer:
 
     def place_step(self, rule: Rule, own: dict[str, Any] | None) -> bool:
         step = rule.args["step"]
+        if not rule.other and any(c.get("step") == step and c.get("per") for c in self.columns):
+            return True  # "daily" again after "daily ... per episode": the series is made already
         big = step.endswith(("d", "w", "mo", "y"))
         times = self.resolver.main_dates(self.table, ("datetime",)) or self.resolver.main_dates(self.table, ("date",))
         if not times:
@@ -776,7 +778,11 @@ class Placer:
         per_col = None
         if entity:
             hit = self.find(entity, ("id", "pattern", "choice", "faker", "int", "ref"), values=False)
-            if hit and hit.score >= 0.5:
+            if hit and hit.score >= 0.5 and hit.table is not self.table:  # "per episode" in a table of stats:
+                per_col = next((c for c in self.columns if c["type"] == "ref" and c.get("table") == hit.table.name), None)
+                if per_col is None:  # its ref to the episodes, or none
+                    return False
+            elif hit and hit.score >= 0.5:
                 per_col = hit.col
             else:
                 per_col = self.new_column(f"{entity} id")

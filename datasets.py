@@ -516,8 +516,9 @@ def wire(specs: list[dict[str, Any]], tables: dict[str, Table], links: list[dict
             existing.update(col)
         else:
             position = 1 if child.columns and child.columns[0]["type"] == "id" else 0
-            while position < len(child.columns) and child.columns[position]["type"] == "ref":
-                position += 1  # after the refs placed already: the owning row's key stays first
+            if child.per and position < len(child.columns) and child.columns[position]["type"] == "ref" and \
+                    child.columns[position].get("table") == child.per["table"]:
+                position += 1  # the owning row's key stays first
             child.columns.insert(position, col)
         per = link.get("per")
         if per and link["child"] not in owner and parent.data is None and (link["parent"] not in counts or link.get("said")):

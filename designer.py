@@ -34,7 +34,7 @@ from assembly import assemble, money_scale
 from constraints import Resolver, Table, apply_rules, entity_table
 from errors import SchemaError, clip
 from fakes import PERSON_METHODS
-from clauses import read_item, read_rules
+from clauses import read_adverb_per, read_item, read_rules
 from phrases import Item, Rule, ascii_fold, normalize, sentences, singular, split_items
 from relations import (RELATIONS, ad_funnel, add_relations, birth_date_from_age, chance_links,  # noqa: F401
                        correlated_pairs, country_of_place, dates_in_order, derive, experience_from_age, find_col,
@@ -545,7 +545,7 @@ class OfflineDesigner:
                     reading.rules += rules
                     reading.sentence_rules += [(i, r) for r in rules]
                     if i == 0 or not reading.subject:
-                        reading.subject = reading.subject or head_rest
+                        reading.subject = reading.subject or head_rest or head
                 for other in others:
                     rules, rest = read_rules(other.source)
                     reading.rules += rules
@@ -695,6 +695,9 @@ class OfflineDesigner:
         resolver = Resolver(self, tables, ctx)
         money_scale(self, table.columns, ctx)
         rules = reading.rules + self.domain_says(ctx.domain, reading.rules, columns, assumptions)
+        series = read_adverb_per(reading.subject)  # "Daily sales per store with ...": a series per store
+        if series is not None and not any(r.kind in ("step", "sorted") for r in rules):
+            rules.append(series)
         apply_rules(self, resolver, table, own, rules, ctx, assumptions)
         add_relations(table.columns, ctx.domain_id)
         return assemble(resolver.tables, ctx, main=table.name)

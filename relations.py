@@ -270,7 +270,8 @@ def stock_day(columns: Columns, domain_id: str | None) -> None:
 def trip_speed(columns: Columns, domain_id: str | None) -> None:
     """A ride takes its distance at city speeds: the duration is the distance over a speed drawn
     per trip, the drop-off that long after the pick-up ("speed" links: names and speeds)."""
-    for link in links("speed"):
+    own = [link for link in links("speed") if domain_id in link.get("domains", [])]  # a bike's speed, a cab's
+    for link in own or [link for link in links("speed") if not link.get("only")]:
         start, end = find_col(columns, link["start"], ("datetime",)), find_col(columns, link["end"], ("datetime",))
         if not (start and end) and domain_id not in link.get("domains", []):
             continue

@@ -1030,6 +1030,24 @@ def test_rule_trip_speed_taxi_trips_take_their_distance_at_city_speeds():
     assert pairs and all(15 <= d / (m / 60) <= 68 for d, m in pairs)
 
 
+def test_daily_things_per_thing_are_a_series_per_thing():
+    data = main_table("Daily sales per store with store, date, units sold and revenue", n=400)
+    pairs = list(zip(data["store"], data["date"]))
+    assert len(set(pairs)) == len(pairs) and len(set(data["store"])) >= 5
+    days: dict = {}
+    for store, day in pairs:
+        days.setdefault(store, []).append(day)
+    assert all((b - a).days == 1 for run in days.values() for a, b in zip(run, run[1:]))
+    schema = designed("Gym members with monthly fee per member and join date").schema
+    assert not any(c.step for c in schema.columns)  # a monthly fee is a field, not a series
+
+
+def test_rule_trip_speed_of_bikes_is_slower():
+    data = main_table("Bike rentals with pickup time, dropoff time, distance km and price")
+    hours = [(b - a).total_seconds() / 3600 for a, b in zip(data["pickup_time"], data["dropoff_time"])]
+    assert all(9 <= d / h <= 25 for d, h in zip(data["distance_km"], hours))
+
+
 def test_rule_tip_share_of_the_fare_by_card_and_mostly_none_in_cash():
     data = main_table("taxi trips", n=5000)
     card = [t / f for t, f, p in zip(data["tip"], data["fare"], data["payment_type"]) if p == "card"]
