@@ -35,7 +35,7 @@ from constraints import Resolver, Table, apply_rules, entity_table
 from errors import SchemaError, clip
 from fakes import PERSON_METHODS
 from clauses import read_adverb_per, read_item, read_rules
-from phrases import Item, Rule, ascii_fold, normalize, sentences, singular, split_items
+from phrases import Item, Rule, ascii_fold, foreign_language, normalize, sentences, singular, split_items
 from relations import (RELATIONS, ad_funnel, add_relations, birth_date_from_age, chance_links,  # noqa: F401
                        correlated_pairs, country_of_place, dates_in_order, derive, experience_from_age, find_col,
                        follow_up_measure, formula_links, grade_from_score, graduation_year_from_age, hotel_stay,
@@ -485,9 +485,19 @@ class OfflineDesigner:
 
     def design(self, description: str) -> Design:
         text = normalize(description)
+        language, text = foreign_language(text, self.vocab.data.get("languages") or {})
         ctx = self.context(text)
         reading = self.read(text, ctx)
         assumptions: list[str] = list(reading.notes)
+        if language:
+            lang = self.vocab.data["languages"][language]
+            if ctx.locale == "en_US" and not any(self.vocab.locale_words.get(tuple(tokens(w))) for w in
+                                                 re.findall(r"[A-Za-z]+", text)):  # no country named: the language's
+                ctx.locale = lang.get("locale", "en_US")
+                ctx.currency = (self.vocab.data.get("locale_currency") or {}).get(ctx.locale, ctx.currency)
+            assumptions.append(f"the description does not look English: it was read as {lang.get('name', language)} "
+                               f"(its list words as 'with' and 'and', field words by the vocabulary's own words), "
+                               f"with the locale {ctx.locale}")
         if len(reading.entities) >= 2:
             from datasets import design_dataset  # several tables: their own module
             data = design_dataset(self, reading, ctx, assumptions)

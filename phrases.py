@@ -649,3 +649,28 @@ def example_pattern(example: str) -> str:
         else:
             out.append(ch)
     return "".join(out)[:64]
+
+
+ENGLISH_WORDS = {"with", "and", "the", "of", "for", "each", "every", "per", "by", "in", "a", "an", "is", "are", "has",
+                 "have", "from", "to", "their", "where", "between"}
+
+
+def foreign_language(text: str, languages: dict[str, Any]) -> tuple[str, str]:
+    """The language a description is written in when it is not English (its code, '' for English),
+    and the text with that language's list words read as English ('Kunden mit Name und Alter' ->
+    'Kunden with Name and Alter'); field words are left to the vocabulary."""
+    words = set(re.findall(r"[a-z]+", ascii_fold(text).lower()))
+    english = len(words & ENGLISH_WORDS)
+    best, best_score = "", 0
+    for code, lang in languages.items():
+        score = len(words & {ascii_fold(w).lower() for w in lang.get("words", [])})
+        if score > best_score:
+            best, best_score = code, score
+    if best_score < 2 or best_score <= english:
+        return "", text
+    lang = languages[best]
+    for key in ("with", "and"):
+        joiners = sorted(lang.get(key, []), key=len, reverse=True)
+        if joiners:
+            text = re.sub(r"\b(?:" + "|".join(re.escape(w) for w in joiners) + r")\b", key, text, flags=re.I)
+    return best, text

@@ -1114,6 +1114,24 @@ def test_country_picks_locale_and_money_on_its_scale():
     assert all(re.fullmatch(r"\d{5}", p) for p in data["plz"])
 
 
+@pytest.mark.parametrize("description, locale, wanted", [
+    ("Clientes con nombre, edad, ciudad y fecha de registro", "es_ES",
+     {"edad": "int", "ciudad": "faker", "fecha_de_registro": "date"}),
+    ("Kunden mit Name, Alter, Stadt und Geburtsdatum", "de_DE",
+     {"name": "faker", "alter": "int", "stadt": "faker", "geburtsdatum": "date"}),
+])
+def test_a_description_in_another_language_is_read_and_says_so(description, locale, wanted):
+    design = designed(description)
+    assert design.schema.locale == locale
+    assert any("does not look English" in a for a in design.assumptions)
+    types = {c.name: c.type for c in design.schema.columns}
+    assert all(types.get(name) == kind for name, kind in wanted.items()), types
+    data = main_table(description, n=500)
+    assert 18 <= min(data[next(n for n in wanted if wanted[n] == "int")])
+    english = designed("Sales at Los Angeles and San Diego stores with date, store and revenue")
+    assert english.schema.locale == "en_US" and not any("English" in a for a in english.assumptions)
+
+
 def json_regions(locale: str) -> list:
     import json
     return json.load(open(designer.VOCAB_PATH, encoding="utf-8"))["regions"][locale]
