@@ -244,9 +244,27 @@ def singular(word: str) -> str:
     return w
 
 
+# Words that name the two ends of one thing: "check-in and check-out dates" are two dates even though
+# "check-in" alone is a field, where "name and email addresses" are a name and an email address.
+PAIRED_ENDS = {frozenset(p) for p in (("check-in", "check-out"), ("checkin", "checkout"), ("start", "end"),
+                                      ("pickup", "dropoff"), ("pick-up", "drop-off"),
+                                      ("opening", "closing"), ("open", "close"), ("admission", "discharge"),
+                                      ("birth", "death"), ("login", "logout"), ("entry", "exit"), ("issue", "expiry"),
+                                      ("order", "delivery"), ("order", "ship"), ("hire", "termination"))}
+
+
+def paired_ends(parts: list[str]) -> bool:
+    last = parts[-1].split()
+    return len(parts) == 2 and len(last) == 2 and last[-1].lower() in SHARED_HEADS and \
+        frozenset((parts[0].lower().strip(), last[0].lower())) in PAIRED_ENDS
+
+
 def share_head(parts: list[str], is_field: Any) -> list[str]:
     """'check-in and check-out dates' names two dates: the last part's plural head is shared."""
-    if len(parts) < 2 or any(is_field(p) for p in parts[:-1]):
+    for i in range(len(parts) - 2, -1, -1):  # "check-in and check-out dates and price"
+        if len(parts) > 2 and paired_ends(parts[i:i + 2]):
+            parts = parts[:i] + share_head(parts[i:i + 2], is_field) + parts[i + 2:]
+    if len(parts) < 2 or (any(is_field(p) for p in parts[:-1]) and not paired_ends(parts)):
         return parts
     last = parts[-1].split()
     if len(last) < 2:

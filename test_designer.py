@@ -911,6 +911,26 @@ def test_a_thing_with_singular_fields_stays_one_table():
     assert len(schema.tables) == 3
 
 
+@pytest.mark.parametrize("words, names", [
+    ("check-in and check-out dates", ("check_in_date", "check_out_date")),
+    ("hire and termination dates", ("hire_date", "termination_date")),
+])
+def test_two_ends_of_one_thing_share_the_plural_head(words, names):
+    schema = designed(f"Bookings with guest name, {words} and price").schema
+    columns = {c.name: c for c in schema.columns}
+    assert set(names) <= set(columns)
+    assert all(columns[n].type in ("date", "formula") for n in names)
+    table = rows.main_rows(schema, 2000, 3)
+    start, end = (table.column(n).to_pylist() for n in names)
+    assert all(isinstance(s, date) and not isinstance(s, datetime.datetime) for s in start if s is not None)
+    assert all(e is None or s is None or e >= s for s, e in zip(start, end))
+
+
+def test_a_field_and_a_plural_keep_their_own_heads():
+    names = {c.name for c in designed("Customers with name and email addresses").schema.columns}
+    assert "name" in names and "name_address" not in names
+
+
 def test_unknown_domain_gets_a_table_from_its_nouns_and_says_so():
     design = designed("zzz qqq")
     assert design.assumptions and len(design.schema.columns) >= 4
