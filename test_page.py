@@ -795,7 +795,9 @@ def test_page_faker_methods_and_words(page_ui):
     assert checks == []
     method.fill("name")
     expect(page_status(pg)).to_contain_text("accepts")
-    # settings carry words, not keys
+    # settings carry words, not keys (a date's folded settings opened)
+    date_column = pg.locator("li.col").filter(has=pg.locator("option[value='date']:checked")).first
+    date_column.locator("button.more").click()
     for label in ("Empty cells (share)", "Unique values", "Minimum", "Maximum", "Distribution", "After date column",
                   "At least … days after", "At most … days after", "Values (comma-separated)"):
         expect(pg.get_by_label(label).first).to_be_visible()
