@@ -390,6 +390,9 @@ def formula_links(columns: Columns, domain_id: str | None) -> None:
         target = roles[link["target"]]
         if given(target, "formula", "range", "after") or target.get("after") or target.get("step"):
             continue
+        first, then = link.get("order") or (None, None)  # a flight's departure comes before its arrival
+        if first and roles.get(first) and roles.get(then) and roles[first].get("after") == roles[then]["name"]:
+            continue
         if target["type"] == "formula" and not link.get("replace_formula"):
             continue
         expr = link["expr"].format(**{role: col["name"] for role, col in roles.items()})

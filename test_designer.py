@@ -926,6 +926,15 @@ def test_two_ends_of_one_thing_share_the_plural_head(words, names):
     assert all(e is None or s is None or e >= s for s, e in zip(start, end))
 
 
+@pytest.mark.parametrize("description", ["Flights with departure and arrival times, airline and price",
+                                         "Parking garage with entry time, exit time and fee"])
+def test_a_price_from_two_times_reads_them_in_their_order(description):
+    schema = designed(description).schema
+    table = rows.main_rows(schema, 3000, 5)
+    money = next(n for n in table.column_names if n in ("price", "fee"))
+    assert min(v for v in table.column(money).to_pylist() if v is not None) >= 0
+
+
 def test_a_field_and_a_plural_keep_their_own_heads():
     names = {c.name for c in designed("Customers with name and email addresses").schema.columns}
     assert "name" in names and "name_address" not in names
